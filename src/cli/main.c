@@ -1,0 +1,203 @@
+/* main.c -- the livecomply command line: parses arguments, calls the library.
+ *
+ *   livecomply serve --listen ADDR:PORT --data DIR [--threads N] [--demo]
+ *   livecomply token create --data DIR --role ROLE [--agency ID]
+ *   livecomply ident check (--id-number X | --credit-code X)
+ *
+ * Exit codes: 0 success, 1 failure, 2 usage error, 3 invalid input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/auth.h"
+#include "http/server.h"
+#include "ident/ident.h"
+
+static const char usage_main[] =
+    "usage: livecomply COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  serve         run the HTTP API and the nginx-rtmp hooks\n"
+    "  token create  create an API token for a role\n"
+    "  ident check   validate a resident ID number or a credit code\n"
+    "  version       print the version\n"
+    "\n"
+    "`livecomply COMMAND --help` describes each command.\n";
+
+static const char usage_serve[] =
+    "usage: livecomply serve [--listen ADDR:PORT] [--data DIR] [--threads N] [--demo]\n"
+    "\n"
+    "Runs the API, the console endpoints and the nginx-rtmp hooks until SIGTERM/SIGINT.\n"
+    "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080)\n"
+    "  --data DIR          data folder: database, keys, logs (default ./var)\n"
+    "  --threads N         HTTP worker threads (default 2 x cores)\n"
+    "  --demo              load a small demo data set if the folder is empty\n";
+
+static const char usage_token[] =
+    "usage: livecomply token create --data DIR --role ROLE [--agency ID]\n"
+    "\n"
+    "Prints a new bearer token on stdout.  Only its hash is stored, so keep it.\n"
+    "Roles: admin, operator, agency (needs --agency), regulator, hook, ingest.\n";
+
+static const char usage_ident[] =
+    "usage: livecomply ident check (--id-number X | --credit-code X)\n"
+    "\n"
+    "Checks a resident ID number (GB 11643) or a unified social credit code\n"
+    "(GB 32100).  Exit 0 when valid, 3 when not; the ID is printed masked.\n";
+
+/* Returns the value after flag name at argv[*i], advancing *i; NULL if absent. */
+static const char *opt(int argc, char **argv, int *i, const char *name)
+{
+    if (strcmp(argv[*i], name) != 0)
+        return NULL;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "livecomply: %s needs a value\n", name);
+        exit(2);
+    }
+    return argv[++*i];
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 1;
+    return 0;
+}
+
+static int bad_arg(const char *usage, const char *arg)
+{
+    fprintf(stderr, "livecomply: unknown argument: %s\n\n%s", arg, usage);
+    return 2;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false};
+    if (wants_help(argc, argv)) {
+        fputs(usage_serve, stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = opt(argc, argv, &i, "--listen")))
+            o.listen = v;
+        else if ((v = opt(argc, argv, &i, "--data")))
+            o.data_dir = v;
+        else if ((v = opt(argc, argv, &i, "--threads"))) {
+            o.threads = (unsigned)atoi(v);
+            if (o.threads < 1 || o.threads > 256) {
+                fprintf(stderr, "livecomply serve: --threads must be 1..256\n");
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--demo"))
+            o.demo = true;
+        else
+            return bad_arg(usage_serve, argv[i]);
+    }
+    return lc_serve(&o);
+}
+
+static int cmd_token(int argc, char **argv)
+{
+    const char *data = NULL, *role = NULL, *agency = NULL;
+    if (wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "create") != 0) {
+        fputs(usage_token, wants_help(argc, argv) ? stdout : stderr);
+        return wants_help(argc, argv) ? 0 : 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if ((v = opt(argc, argv, &i, "--data")))
+            data = v;
+        else if ((v = opt(argc, argv, &i, "--role")))
+            role = v;
+        else if ((v = opt(argc, argv, &i, "--agency")))
+            agency = v;
+        else
+            return bad_arg(usage_token, argv[i]);
+    }
+    if (!data || !role) {
+        fprintf(stderr, "livecomply token create: --data and --role are required\n");
+        return 2;
+    }
+    if (!lc_role_parse(role)) {
+        fprintf(stderr, "livecomply token create: unknown role %s\n", role);
+        return 2;
+    }
+    struct lc_store *s = NULL;
+    char why[256] = "", tok[LC_TOKEN_MAX];
+    if (lc_data_open_store(data, &s, why, sizeof why) != LC_OK) {
+        fprintf(stderr, "livecomply token create: %s\n", why);
+        return 1;
+    }
+    enum lc_err err = lc_auth_create(s, lc_role_parse(role), agency, tok, why, sizeof why);
+    lc_store_close(s);
+    if (err != LC_OK) {
+        fprintf(stderr, "livecomply token create: %s\n", why);
+        return err == LC_EINVAL || err == LC_ENOTFOUND ? 3 : 1;
+    }
+    printf("%s\n", tok);
+    return 0;
+}
+
+static int cmd_ident(int argc, char **argv)
+{
+    const char *idn = NULL, *code = NULL;
+    if (wants_help(argc, argv) || argc < 2 || strcmp(argv[1], "check") != 0) {
+        fputs(usage_ident, wants_help(argc, argv) ? stdout : stderr);
+        return wants_help(argc, argv) ? 0 : 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if ((v = opt(argc, argv, &i, "--id-number")))
+            idn = v;
+        else if ((v = opt(argc, argv, &i, "--credit-code")))
+            code = v;
+        else
+            return bad_arg(usage_ident, argv[i]);
+    }
+    if (!idn == !code) {
+        fprintf(stderr, "livecomply ident check: give one of --id-number or --credit-code\n");
+        return 2;
+    }
+    char norm[LC_IDNUM_LEN + 1], why[128] = "", masked[32];
+    struct lc_date birth;
+    enum lc_err err =
+        idn ? lc_ident_check_id_number(idn, lc_date_at(lc_time_now(), LC_CST_OFFSET), norm,
+                                       &birth, why, sizeof why)
+            : lc_ident_check_credit_code(code, norm, why, sizeof why);
+    if (err != LC_OK) {
+        printf("invalid: %s\n", why);
+        return 3;
+    }
+    if (idn) {
+        lc_ident_mask_id(norm, masked, sizeof masked);
+        printf("valid resident ID %s, age %d\n", masked,
+               lc_age_years(birth, lc_date_at(lc_time_now(), LC_CST_OFFSET)));
+    } else {
+        printf("valid credit code %s\n", norm);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "token"))
+        return cmd_token(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ident"))
+        return cmd_ident(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("livecomply %s\n", LC_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "livecomply: unknown command %s\n\n%s", cmd, usage_main);
+    return 2;
+}

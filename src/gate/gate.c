@@ -1,0 +1,231 @@
+/* gate.c -- gathering facts, evaluating the rules, recording decisions. */
+#include "gate/gate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/id.h"
+
+struct lc_gate {
+    struct lc_registry *reg;
+    struct lc_store *store;
+    struct lc_batch *batch;
+    struct lc_log *events;
+};
+
+static const char *const reason_names[LC_GR_COUNT] = {
+    "missing_key",         "unknown_stream_key",     "stream_name_mismatch",
+    "host_not_verified",   "host_under_age",         "guardian_consent_missing",
+    "host_blacklisted",    "operator_blacklisted",   "agency_blacklisted",
+    "training_missing",    "training_expired",       "operator_not_verified",
+    "operator_verification_overdue", "subject_missing",
+};
+
+const char *lc_gate_reason_name(unsigned bit_index)
+{
+    return bit_index < LC_GR_COUNT ? reason_names[bit_index] : "unknown";
+}
+
+static unsigned person_rules(const struct lc_subject_facts *s, int64_t now)
+{
+    if (!s->is_person)
+        return 0;
+    int age = lc_age_years(s->birth, lc_date_at(now, LC_CST_OFFSET));
+    if (age < LC_MIN_AGE)
+        return LC_GR_HOST_UNDER_AGE;
+    return age < LC_ADULT_AGE && !s->guardian_consent ? LC_GR_CONSENT_MISSING : 0;
+}
+
+unsigned lc_gate_evaluate(const struct lc_gate_facts *f, int64_t now)
+{
+    unsigned r = 0;
+    if (!f->room.found)
+        return LC_GR_UNKNOWN_KEY;
+    if (!f->host.found || !f->operator.found)
+        return LC_GR_SUBJECT_MISSING;
+    if (strcmp(f->host.verification, "pass") != 0)
+        r |= LC_GR_HOST_NOT_VERIFIED;
+    r |= person_rules(&f->host, now);
+    if (f->host_listed)
+        r |= LC_GR_HOST_BLACKLISTED;
+    if (f->operator_listed)
+        r |= LC_GR_OPERATOR_BLACKLISTED;
+    if (f->agency_listed)
+        r |= LC_GR_AGENCY_BLACKLISTED;
+    if (f->host.training_expires_at == 0)
+        r |= LC_GR_TRAINING_MISSING;
+    else if (f->host.training_expires_at <= now)
+        r |= LC_GR_TRAINING_EXPIRED;
+    if (strcmp(f->operator.verification, "pass") != 0)
+        r |= LC_GR_OPERATOR_NOT_VERIFIED;
+    else if (lc_time_add_months(f->operator.verified_at, LC_REVERIFY_MONTHS) <= now)
+        r |= LC_GR_OPERATOR_OVERDUE;
+    return r;
+}
+
+enum lc_err lc_gate_new(struct lc_registry *reg, struct lc_store *store, struct lc_batch *batch,
+                        struct lc_log *events, struct lc_gate **out)
+{
+    struct lc_gate *g = calloc(1, sizeof *g);
+    if (!g)
+        return LC_ENOMEM;
+    *g = (struct lc_gate){reg, store, batch, events};
+    *out = g;
+    return LC_OK;
+}
+
+void lc_gate_free(struct lc_gate *g)
+{
+    free(g);
+}
+
+static enum lc_err gather(struct lc_gate *g, const char *key, struct lc_gate_facts *f,
+                          int64_t now)
+{
+    struct lc_blacklist *bl = lc_registry_blacklist(g->reg);
+    enum lc_err err = lc_registry_room_by_key(g->reg, key, &f->room);
+    if (err != LC_OK || !f->room.found)
+        return err;
+    err = lc_registry_subject_facts(g->reg, LC_K_HOST, f->room.host_id, &f->host);
+    if (err == LC_OK)
+        err = lc_registry_subject_facts(g->reg, LC_K_OPERATOR, f->room.operator_id,
+                                        &f->operator);
+    if (err == LC_OK && f->host.agency_id[0])
+        err = lc_registry_subject_facts(g->reg, LC_K_AGENCY, f->host.agency_id, &f->agency);
+    if (err != LC_OK)
+        return err;
+    f->host_listed = lc_blacklist_active(bl, f->host.blind_key, now);
+    f->operator_listed = lc_blacklist_active(bl, f->operator.blind_key, now);
+    f->agency_listed = f->agency.found && lc_blacklist_active(bl, f->agency.blind_key, now);
+    return LC_OK;
+}
+
+static json_t *reasons_json(unsigned reasons)
+{
+    json_t *a = json_array();
+    for (unsigned i = 0; a && i < LC_GR_COUNT; i++)
+        if (reasons & (1u << i))
+            json_array_append_new(a, json_string(reason_names[i]));
+    return a;
+}
+
+static char *session_key(const struct lc_publish *p)
+{
+    char *k = NULL;
+    if (asprintf(&k, "%s/%s/%s", p->app ? p->app : "", p->name ? p->name : "",
+                 p->clientid ? p->clientid : "") < 0)
+        return NULL;
+    return k;
+}
+
+/* Builds the decision record (and on allow the session record) and commits
+ * them together through the group-commit writer. */
+static enum lc_err record(struct lc_gate *g, const struct lc_publish *p,
+                          const struct lc_gate_facts *f, struct lc_gate_result *res,
+                          int64_t now)
+{
+    char ts[LC_TIME_STRLEN], sid[LC_ID_MAX];
+    lc_time_format(now, ts);
+    lc_id_new("decision", res->decision_id);
+    lc_id_new("session", sid);
+    const char *room = f->room.found ? f->room.id : NULL;
+    const char *host = f->room.found ? f->room.host_id : NULL;
+    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+                          "id", res->decision_id, "ts", ts, "outcome",
+                          res->allow ? "allow" : "deny", "reasons", reasons_json(res->reasons),
+                          "room_id", room, "host_id", host, "operator_id",
+                          f->room.found ? f->room.operator_id : NULL, "app", p->app, "name",
+                          p->name, "clientid", p->clientid, "addr", p->addr);
+    json_t *s = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:n, s:s?, s:s?, s:s?, s:s?, s:s}",
+                          "id", sid, "room_id", room, "host_id", host, "status", "live",
+                          "started_at", ts, "ended_at", "app", p->app, "name", p->name,
+                          "clientid", p->clientid, "addr", p->addr, "decision_id",
+                          res->decision_id);
+    struct lc_record rd = {0}, rs = {0};
+    enum lc_err err = d && s ? LC_OK : LC_ENOMEM;
+    const char *scope = f->host.agency_id[0] ? f->host.agency_id : NULL;
+    char *skey = session_key(p);
+    if (err == LC_OK) {
+        snprintf(rd.kind, sizeof rd.kind, LC_K_DECISION);
+        snprintf(rd.id, sizeof rd.id, "%s", res->decision_id);
+        rd.created_at = rd.updated_at = now;
+        rd.scope = (char *)scope;
+        rd.key = res->allow ? "allow" : "deny";
+        rd.ref = (char *)room;
+        rd.body = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        rs = rd;
+        snprintf(rs.kind, sizeof rs.kind, LC_K_SESSION);
+        snprintf(rs.id, sizeof rs.id, "%s", sid);
+        rs.key = skey;
+        rs.body = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
+        err = rd.body && rs.body && skey ? LC_OK : LC_ENOMEM;
+    }
+    if (err == LC_OK) {
+        struct lc_write w[2] = {{LC_WRITE_INSERT, &rd}, {LC_WRITE_INSERT, &rs}};
+        err = lc_batch_submit(g->batch, w, res->allow ? 2 : 1);
+    }
+    free(rd.body);
+    free(rs.body);
+    free(skey);
+    json_decref(d);
+    json_decref(s);
+    return err;
+}
+
+enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,
+                            struct lc_gate_result *out)
+{
+    struct lc_gate_facts f;
+    struct lc_gate_result res;
+    int64_t now = lc_time_now();
+    memset(&f, 0, sizeof f);
+    memset(&res, 0, sizeof res);
+    const char *key = p->key && p->key[0] ? p->key : p->name;
+    enum lc_err err = LC_OK;
+    if (!key || !key[0]) {
+        res.reasons = LC_GR_MISSING_KEY;
+    } else {
+        err = gather(g, key, &f, now);
+        if (err != LC_OK)
+            return err;
+        res.reasons = lc_gate_evaluate(&f, now);
+        /* with key=, the stream must be published under its room's id */
+        if (f.room.found && p->key && p->key[0] && (!p->name || strcmp(p->name, f.room.id)))
+            res.reasons |= LC_GR_NAME_MISMATCH;
+    }
+    res.allow = res.reasons == 0;
+    if (f.room.found)
+        snprintf(res.room_id, sizeof res.room_id, "%s", f.room.id);
+    err = record(g, p, &f, &res, now);
+    if (err != LC_OK)
+        return err;
+    *out = res;
+    return LC_OK;
+}
+
+enum lc_err lc_gate_publish_done(struct lc_gate *g, const struct lc_publish *p)
+{
+    char *key = session_key(p), ts[LC_TIME_STRLEN];
+    if (!key)
+        return LC_ENOMEM;
+    enum lc_err err = LC_ECONFLICT;
+    lc_time_format(lc_time_now(), ts);
+    for (int i = 0; i < 5 && err == LC_ECONFLICT; i++) {
+        struct lc_record rec = {0};
+        err = lc_store_find(g->store, LC_K_SESSION, key, &rec);
+        json_t *body = err == LC_OK ? json_loads(rec.body, 0, NULL) : NULL;
+        if (body && !strcmp(lc_jstr(body, "status"), "live")) {
+            json_object_set_new(body, "status", json_string("ended"));
+            json_object_set_new(body, "ended_at", json_string(ts));
+            free(rec.body);
+            rec.body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+            rec.updated_at = lc_time_now();
+            err = rec.body ? lc_store_update(g->store, &rec) : LC_ENOMEM;
+        }
+        json_decref(body);
+        lc_record_cleanup(&rec);
+    }
+    free(key);
+    return err;
+}

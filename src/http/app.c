@@ -1,0 +1,95 @@
+/* app.c -- opens a data folder into a running application context:
+ * store, sealing key, logs, registry, group-commit writer, gate, metrics. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "http/http.h"
+#include "http/server.h"
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+    return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+enum lc_err lc_data_open_store(const char *dir, struct lc_store **out, char *why, size_t whylen)
+{
+    char path[4096];
+    if (mkdir_p(dir, 0750) != 0) {
+        snprintf(why, whylen, "cannot create data folder %s: %s", dir, strerror(errno));
+        return LC_EIO;
+    }
+    snprintf(path, sizeof path, "%s/livecomply.db", dir);
+    return lc_store_open_sqlite(path, out, why, whylen);
+}
+
+void lc_app_close(struct lc_app *app)
+{
+    if (!app)
+        return;
+    lc_gate_free(app->gate);
+    lc_batch_free(app->batch);
+    lc_registry_free(app->reg);
+    lc_metrics_free(app->metrics);
+    lc_seal_free(app->seal);
+    lc_store_close(app->store);
+    lc_log_free(app->access);
+    lc_log_free(app->events);
+    free(app);
+}
+
+static const char **route_names(void)
+{
+    static const char *names[64];
+    for (unsigned i = 0; i < lc_nroutes && i < 63; i++)
+        names[i] = lc_routes[i].name;
+    names[lc_nroutes] = "unmatched";
+    return names;
+}
+
+int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen)
+{
+    char path[4096];
+    struct lc_app *app = calloc(1, sizeof *app);
+    if (!app) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    if (lc_data_open_store(dir, &app->store, why, whylen) != LC_OK)
+        goto fail;
+    snprintf(path, sizeof path, "%s/keys", dir);
+    if (mkdir_p(path, 0700) != 0) {
+        snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof path, "%s/keys/pii.key", dir);
+    if (lc_seal_open(path, &app->seal, why, whylen) != LC_OK)
+        goto fail;
+    snprintf(path, sizeof path, "%s/log", dir);
+    if (mkdir_p(path, 0750) != 0) {
+        snprintf(why, whylen, "cannot create %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof path, "%s/log/access.jsonl", dir);
+    if (lc_log_open(path, &app->access) != LC_OK)
+        goto fail_log;
+    snprintf(path, sizeof path, "%s/log/events.jsonl", dir);
+    if (lc_log_open(path, &app->events) != LC_OK)
+        goto fail_log;
+    if (lc_registry_new(app->store, app->seal, app->events, &app->reg) != LC_OK ||
+        lc_batch_new(app->store, &app->batch) != LC_OK ||
+        lc_gate_new(app->reg, app->store, app->batch, app->events, &app->gate) != LC_OK ||
+        lc_metrics_new(route_names(), lc_nroutes + 1, &app->metrics) != LC_OK) {
+        snprintf(why, whylen, "cannot start the registry, gate or metrics");
+        goto fail;
+    }
+    *out = app;
+    return 0;
+fail_log:
+    snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+fail:
+    lc_app_close(app);
+    return -1;
+}

@@ -1,0 +1,125 @@
+/* router.c -- the route table, path matching, authentication and roles.
+ *
+ * A path that matches no pattern is 404; one that matches only with another
+ * method is 405.  Hooks authenticate with ?token= in the URL (nginx cannot
+ * send headers); every other protected route with "Authorization: Bearer". */
+#include <string.h>
+
+#include "http/http.h"
+
+#define ALL_READ (LC_ROLE_ADMIN | LC_ROLE_OPERATOR | LC_ROLE_REGULATOR)
+#define STAFF (LC_ROLE_ADMIN | LC_ROLE_OPERATOR)
+#define SCOPED (STAFF | LC_ROLE_AGENCY)
+
+const struct lc_route lc_routes[] = {
+    {"GET", "/healthz", 0, lc_h_healthz, "healthz"},
+    {"GET", "/metrics", 0, lc_h_metrics, "metrics"},
+    {"POST", "/hooks/rtmp/publish", LC_ROLE_HOOK, lc_h_hook_publish, "hook_publish"},
+    {"GET", "/hooks/rtmp/publish", LC_ROLE_HOOK, lc_h_hook_publish, "hook_publish"},
+    {"POST", "/hooks/rtmp/publish_done", LC_ROLE_HOOK, lc_h_hook_publish_done, "hook_publish_done"},
+    {"GET", "/hooks/rtmp/publish_done", LC_ROLE_HOOK, lc_h_hook_publish_done, "hook_publish_done"},
+    {"POST", "/hooks/rtmp/{}", LC_ROLE_HOOK, lc_h_hook_ignore, "hook_other"},
+    {"GET", "/hooks/rtmp/{}", LC_ROLE_HOOK, lc_h_hook_ignore, "hook_other"},
+    {"POST", "/v1/agencies", STAFF, lc_h_agency_create, "agencies"},
+    {"GET", "/v1/agencies", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "agencies"},
+    {"GET", "/v1/agencies/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "agency"},
+    {"PATCH", "/v1/agencies/{}", STAFF, lc_h_patch, "agency"},
+    {"POST", "/v1/operators", STAFF, lc_h_operator_create, "operators"},
+    {"GET", "/v1/operators", ALL_READ, lc_h_list, "operators"},
+    {"GET", "/v1/operators/{}", ALL_READ, lc_h_get, "operator"},
+    {"PATCH", "/v1/operators/{}", STAFF, lc_h_patch, "operator"},
+    {"POST", "/v1/operators/{}/verifications", STAFF, lc_h_operator_verify, "operator_verifications"},
+    {"GET", "/v1/operators/{}/verifications", ALL_READ, lc_h_list_sub, "operator_verifications"},
+    {"POST", "/v1/hosts", SCOPED, lc_h_host_create, "hosts"},
+    {"GET", "/v1/hosts", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "hosts"},
+    {"GET", "/v1/hosts/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "host"},
+    {"PATCH", "/v1/hosts/{}", SCOPED, lc_h_patch, "host"},
+    {"POST", "/v1/hosts/{}/verifications", STAFF, lc_h_host_verify, "host_verifications"},
+    {"GET", "/v1/hosts/{}/verifications", ALL_READ | LC_ROLE_AGENCY, lc_h_list_sub, "host_verifications"},
+    {"GET", "/v1/hosts/{}/trainings", ALL_READ | LC_ROLE_AGENCY, lc_h_list_sub, "host_trainings"},
+    {"POST", "/v1/trainings", SCOPED, lc_h_training_create, "trainings"},
+    {"GET", "/v1/trainings", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "trainings"},
+    {"POST", "/v1/rooms", SCOPED, lc_h_room_create, "rooms"},
+    {"GET", "/v1/rooms", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "rooms"},
+    {"GET", "/v1/rooms/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "room"},
+    {"PATCH", "/v1/rooms/{}", SCOPED, lc_h_patch, "room"},
+    {"POST", "/v1/blacklist", STAFF, lc_h_blacklist_create, "blacklist"},
+    {"GET", "/v1/blacklist", ALL_READ, lc_h_list, "blacklist"},
+    {"GET", "/v1/blacklist/{}", ALL_READ, lc_h_get, "blacklist_entry"},
+    {"GET", "/v1/gate/decisions", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "gate_decisions"},
+    {"GET", "/v1/sessions", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "sessions"},
+};
+const unsigned lc_nroutes = sizeof lc_routes / sizeof *lc_routes;
+
+/* Matches path against pattern; "{}" captures one segment into r->params. */
+static bool match(const char *pattern, const char *path, struct lc_req *r)
+{
+    unsigned np = 0;
+    while (*pattern && *path) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            size_t n = strcspn(path, "/");
+            if (n == 0 || n >= LC_ID_MAX || np >= LC_MAX_PARAMS)
+                return false;
+            memcpy(r->param_buf[np], path, n);
+            r->param_buf[np][n] = '\0';
+            r->params[np] = r->param_buf[np];
+            np++;
+            pattern += 2;
+            path += n;
+        } else if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static bool authenticate(struct lc_req *r, unsigned roles)
+{
+    const char *tok = NULL;
+    if (roles == LC_ROLE_HOOK) {
+        tok = lc_query(r, "token");
+    } else {
+        const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+        if (h && strncmp(h, "Bearer ", 7) == 0)
+            tok = h + 7;
+    }
+    if (!tok) {
+        lc_reply_fail(r, 401, "unauthorized", "", "a bearer token is required");
+        return false;
+    }
+    enum lc_err err = lc_auth_check(r->app->store, tok, &r->who);
+    if (err != LC_OK) {
+        if (err == LC_EDENIED)
+            lc_reply_fail(r, 401, "unauthorized", "", "the token is not valid");
+        else
+            lc_reply_fail(r, 503, "busy", "", "could not check the token; retry");
+        return false;
+    }
+    if (!(r->who.role & roles)) {
+        lc_reply_fail(r, 403, "forbidden", "", "this role may not use this endpoint");
+        return false;
+    }
+    return true;
+}
+
+void lc_dispatch(struct lc_req *r)
+{
+    bool path_known = false;
+    r->route = lc_nroutes;
+    for (unsigned i = 0; i < lc_nroutes; i++) {
+        if (!match(lc_routes[i].pattern, r->path, r))
+            continue;
+        path_known = true;
+        if (strcmp(lc_routes[i].method, r->method) != 0)
+            continue;
+        r->route = i;
+        if (lc_routes[i].roles && !authenticate(r, lc_routes[i].roles))
+            return;
+        lc_routes[i].fn(r);
+        return;
+    }
+    if (path_known)
+        lc_reply_fail(r, 405, "method_not_allowed", "", "method not allowed on this path");
+    else
+        lc_reply_fail(r, 404, "not_found", "", "no such endpoint");
+}
