@@ -30,7 +30,7 @@ static const char usage_serve[] =
     "Runs the API, the console endpoints and the nginx-rtmp hooks until SIGTERM/SIGINT.\n"
     "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080)\n"
     "  --data DIR          data folder: database, keys, logs (default ./var)\n"
-    "  --threads N         HTTP worker threads (default 2 x cores)\n"
+    "  --threads N         HTTP worker threads (default 16, or 8 x cores if more)\n"
     "  --demo              load a small demo data set if the folder is empty\n";
 
 static const char usage_token[] =

@@ -5,13 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cache.h"
 #include "core/id.h"
+
+/* Facts are cached by stream-key index for at most this long (a bound on
+ * staleness for changes made by another node sharing the store). */
+#define FACTS_TTL_NS (1000u * 1000u * 1000u)
+#define FACTS_SLOTS 4096
 
 struct lc_gate {
     struct lc_registry *reg;
     struct lc_store *store;
     struct lc_batch *batch;
     struct lc_log *events;
+    struct lc_cache *facts; /* stream-key index -> struct lc_gate_facts */
 };
 
 static const char *const reason_names[LC_GR_COUNT] = {
@@ -70,20 +77,26 @@ enum lc_err lc_gate_new(struct lc_registry *reg, struct lc_store *store, struct 
     struct lc_gate *g = calloc(1, sizeof *g);
     if (!g)
         return LC_ENOMEM;
-    *g = (struct lc_gate){reg, store, batch, events};
+    *g = (struct lc_gate){reg, store, batch, events, NULL};
+    if (lc_cache_new(FACTS_SLOTS, sizeof(struct lc_gate_facts), FACTS_TTL_NS, &g->facts) !=
+        LC_OK) {
+        free(g);
+        return LC_ENOMEM;
+    }
     *out = g;
     return LC_OK;
 }
 
 void lc_gate_free(struct lc_gate *g)
 {
+    if (g)
+        lc_cache_free(g->facts);
     free(g);
 }
 
-static enum lc_err gather(struct lc_gate *g, const char *key, struct lc_gate_facts *f,
-                          int64_t now)
+/* Room, host, operator and agency facts, from the store. */
+static enum lc_err load_facts(struct lc_gate *g, const char *key, struct lc_gate_facts *f)
 {
-    struct lc_blacklist *bl = lc_registry_blacklist(g->reg);
     enum lc_err err = lc_registry_room_by_key(g->reg, key, &f->room);
     if (err != LC_OK || !f->room.found)
         return err;
@@ -93,8 +106,24 @@ static enum lc_err gather(struct lc_gate *g, const char *key, struct lc_gate_fac
                                         &f->operator);
     if (err == LC_OK && f->host.agency_id[0])
         err = lc_registry_subject_facts(g->reg, LC_K_AGENCY, f->host.agency_id, &f->agency);
-    if (err != LC_OK)
-        return err;
+    return err;
+}
+
+/* All facts for a decision: registry facts through the cache (checked
+ * against the registry's generation), blacklist state always fresh. */
+static enum lc_err gather(struct lc_gate *g, const char *key, struct lc_gate_facts *f,
+                          int64_t now)
+{
+    struct lc_blacklist *bl = lc_registry_blacklist(g->reg);
+    char index[65];
+    lc_seal_blind(lc_registry_seal(g->reg), LC_BLIND_STREAM, key, index);
+    uint64_t gen = lc_registry_generation(g->reg); /* read before loading */
+    if (!lc_cache_get(g->facts, index, gen, f)) {
+        enum lc_err err = load_facts(g, key, f);
+        if (err != LC_OK)
+            return err;
+        lc_cache_put(g->facts, index, gen, f);
+    }
     f->host_listed = lc_blacklist_active(bl, f->host.blind_key, now);
     f->operator_listed = lc_blacklist_active(bl, f->operator.blind_key, now);
     f->agency_listed = f->agency.found && lc_blacklist_active(bl, f->agency.blind_key, now);
@@ -181,17 +210,17 @@ enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,
     int64_t now = lc_time_now();
     memset(&f, 0, sizeof f);
     memset(&res, 0, sizeof res);
-    const char *key = p->key && p->key[0] ? p->key : p->name;
     enum lc_err err = LC_OK;
-    if (!key || !key[0]) {
+    if (!p->key || !p->key[0]) {
         res.reasons = LC_GR_MISSING_KEY;
     } else {
-        err = gather(g, key, &f, now);
+        err = gather(g, p->key, &f, now);
         if (err != LC_OK)
             return err;
         res.reasons = lc_gate_evaluate(&f, now);
-        /* with key=, the stream must be published under its room's id */
-        if (f.room.found && p->key && p->key[0] && (!p->name || strcmp(p->name, f.room.id)))
+        /* the stream is published under its room's id, which the control
+         * API later uses to cut it; a key must not open another name */
+        if (f.room.found && (!p->name || strcmp(p->name, f.room.id)))
             res.reasons |= LC_GR_NAME_MISMATCH;
     }
     res.allow = res.reasons == 0;

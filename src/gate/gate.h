@@ -55,7 +55,8 @@ unsigned lc_gate_evaluate(const struct lc_gate_facts *f, int64_t now);
 /* One on_publish call, fields borrowed from the hook's form body. */
 struct lc_publish {
     const char *app, *name, *addr, *clientid;
-    const char *key; /* the key= stream argument; NULL: name is the key */
+    const char *key; /* the key= stream argument (the secret stream key);
+                        name must then be the room's id */
 };
 
 struct lc_gate_result {

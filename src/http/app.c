@@ -33,6 +33,7 @@ void lc_app_close(struct lc_app *app)
     lc_batch_free(app->batch);
     lc_registry_free(app->reg);
     lc_metrics_free(app->metrics);
+    lc_cache_free(app->tokens);
     lc_seal_free(app->seal);
     lc_store_close(app->store);
     lc_log_free(app->access);
@@ -81,7 +82,8 @@ int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen)
     if (lc_registry_new(app->store, app->seal, app->events, &app->reg) != LC_OK ||
         lc_batch_new(app->store, &app->batch) != LC_OK ||
         lc_gate_new(app->reg, app->store, app->batch, app->events, &app->gate) != LC_OK ||
-        lc_metrics_new(route_names(), lc_nroutes + 1, &app->metrics) != LC_OK) {
+        lc_metrics_new(route_names(), lc_nroutes + 1, &app->metrics) != LC_OK ||
+        lc_auth_cache_new(&app->tokens) != LC_OK) {
         snprintf(why, whylen, "cannot start the registry, gate or metrics");
         goto fail;
     }

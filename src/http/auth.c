@@ -82,12 +82,20 @@ enum lc_err lc_auth_create(struct lc_store *s, unsigned role, const char *agency
     return LC_OK;
 }
 
-enum lc_err lc_auth_check(struct lc_store *s, const char *token, struct lc_principal *out)
+enum lc_err lc_auth_cache_new(struct lc_cache **out)
+{
+    return lc_cache_new(1024, sizeof(struct lc_principal), 5000000000ull, out);
+}
+
+enum lc_err lc_auth_check(struct lc_store *s, struct lc_cache *cache, const char *token,
+                          struct lc_principal *out)
 {
     char hex[65];
     if (!token || strncmp(token, "lct_", 4) != 0 || strlen(token) >= LC_TOKEN_MAX)
         return LC_EDENIED;
     token_hash(token, hex);
+    if (cache && lc_cache_get(cache, hex, 0, out))
+        return LC_OK;
     struct lc_record r = {0};
     enum lc_err err = lc_store_find(s, K_TOKEN, hex, &r);
     if (err != LC_OK)
@@ -101,6 +109,8 @@ enum lc_err lc_auth_check(struct lc_store *s, const char *token, struct lc_princ
     lc_record_cleanup(&r);
     if (!p.role)
         return LC_EDENIED;
+    if (cache)
+        lc_cache_put(cache, hex, 0, &p);
     *out = p;
     return LC_OK;
 }

@@ -7,6 +7,7 @@
 #ifndef LC_HTTP_AUTH_H
 #define LC_HTTP_AUTH_H
 
+#include "core/cache.h"
 #include "core/id.h"
 #include "store/store.h"
 
@@ -34,8 +35,13 @@ const char *lc_role_name(unsigned role);
  * never stored.  agency is required for, and only for, the agency role. */
 LC_MUST_USE enum lc_err lc_auth_create(struct lc_store *s, unsigned role, const char *agency,
                                        char *out, char *why, size_t whylen);
-/* Looks a presented token up; LC_EDENIED when unknown or malformed. */
-LC_MUST_USE enum lc_err lc_auth_check(struct lc_store *s, const char *token,
-                                      struct lc_principal *out);
+/* Looks a presented token up; LC_EDENIED when unknown or malformed.
+ * cache (may be NULL) holds recent answers by token hash; see
+ * lc_auth_cache_new. */
+LC_MUST_USE enum lc_err lc_auth_check(struct lc_store *s, struct lc_cache *cache,
+                                      const char *token, struct lc_principal *out);
+/* A cache for lc_auth_check; tokens are re-read from the store at least
+ * every 5 seconds. */
+LC_MUST_USE enum lc_err lc_auth_cache_new(struct lc_cache **out);
 
 #endif

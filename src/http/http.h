@@ -29,6 +29,7 @@ struct lc_app {
     struct lc_gate *gate;
     struct lc_log *access, *events;
     struct lc_metrics *metrics;
+    struct lc_cache *tokens; /* recent token lookups */
 };
 
 struct lc_req {

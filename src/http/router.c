@@ -87,7 +87,7 @@ static bool authenticate(struct lc_req *r, unsigned roles)
         lc_reply_fail(r, 401, "unauthorized", "", "a bearer token is required");
         return false;
     }
-    enum lc_err err = lc_auth_check(r->app->store, tok, &r->who);
+    enum lc_err err = lc_auth_check(r->app->store, r->app->tokens, tok, &r->who);
     if (err != LC_OK) {
         if (err == LC_EDENIED)
             lc_reply_fail(r, 401, "unauthorized", "", "the token is not valid");

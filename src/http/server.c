@@ -188,6 +188,13 @@ static enum lc_err parse_listen(const char *s, struct sockaddr_in *sa)
     return LC_OK;
 }
 
+/* libmicrohttpd's per-connection pool holds the request line, headers and
+ * I/O buffers (bodies go to our own capped buffer).  Every hook call is a
+ * new connection, and a pool above 32 KiB is mmap'ed, zeroed and unmapped
+ * each time: 40% of the CPU at 64 KiB.  16 KiB holds headers far larger
+ * than nginx-rtmp or an API client sends. */
+#define CONN_POOL_BYTES ((size_t)(16 * 1024))
+
 static struct MHD_Daemon *start_daemon(struct lc_app *app, struct sockaddr_in *sa,
                                        unsigned threads)
 {
@@ -195,7 +202,7 @@ static struct MHD_Daemon *start_daemon(struct lc_app *app, struct sockaddr_in *s
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, app,
         MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, 15u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONN_POOL_BYTES, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, app, MHD_OPTION_END);
 }
 
@@ -223,7 +230,11 @@ int lc_serve(const struct lc_serve_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
     signal(SIGPIPE, SIG_IGN);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 ? ncpu * 2 : 4);
+    /* handlers block while their decision commits (group commit), so more
+     * threads than cores keep the CPU busy and make commit groups larger */
+    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 && ncpu * 8 > 16 ? ncpu * 8 : 16);
+    if (o->demo && lc_demo_load(app, o->data_dir, o->listen) != LC_OK)
+        fprintf(stderr, "livecomply serve: the demo data could not be loaded\n");
     struct MHD_Daemon *d = start_daemon(app, &sa, threads);
     if (!d) {
         fprintf(stderr, "livecomply serve: cannot listen on %s: %s\n", o->listen,
@@ -231,8 +242,6 @@ int lc_serve(const struct lc_serve_opts *o)
         lc_app_close(app);
         return 1;
     }
-    if (o->demo && lc_demo_load(app, o->data_dir, o->listen) != LC_OK)
-        fprintf(stderr, "livecomply serve: the demo data could not be loaded\n");
     fprintf(stderr, "livecomply %s listening on http://%s (data %s, %u threads)\n",
             LC_VERSION, o->listen, o->data_dir, threads);
     json_t *ev = json_pack("{s:s, s:s}", "event", "server.started", "listen", o->listen);

@@ -8,6 +8,7 @@
 #include "registry/registry.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ struct lc_registry {
     struct lc_seal *seal;
     struct lc_log *events;
     struct lc_blacklist *bl;
+    atomic_uint_fast64_t gen; /* see lc_registry_generation */
 };
 
 #define RETRIES 5 /* optimistic-lock retries on concurrent updates */
@@ -151,6 +153,7 @@ static enum lc_err insert_body(struct lc_registry *reg, const char *kind, const 
         return no_mem(e);
     enum lc_err err = lc_store_insert(reg->store, &r);
     lc_record_cleanup(&r);
+    atomic_fetch_add(&reg->gen, 1);
     return err == LC_OK ? LC_OK : store_fail(e, err);
 }
 
@@ -193,7 +196,9 @@ static enum lc_err save(struct lc_registry *reg, struct lc_record *rec, json_t *
     free(rec->body);
     rec->body = text;
     rec->updated_at = lc_time_now();
-    return lc_store_update(reg->store, rec);
+    enum lc_err err = lc_store_update(reg->store, rec);
+    atomic_fetch_add(&reg->gen, 1);
+    return err;
 }
 
 static bool in_scope(const struct lc_access *a, const char *scope)
@@ -235,6 +240,22 @@ static enum lc_err check_credit(const char *code, char *norm, struct lc_errinfo 
         return lc_fail(e, LC_EINVAL, "invalid_credit_code", "credit_code",
                        "not a valid unified social credit code: %s", why);
     return LC_OK;
+}
+
+/* Exactly one of a resident ID number or a credit code identifies a subject:
+ * none is a missing field (400), both is ambiguous (422). */
+static enum lc_err one_of(const char *idnum, const char *code, struct lc_errinfo *e)
+{
+    if (idnum && code)
+        return lc_fail(e, LC_EINVAL, "invalid_value", "credit_code",
+                       "give only one of id_number (person) or credit_code (organisation)");
+    if (!idnum && !code) {
+        lc_fail(e, LC_EINVAL, "missing_field", "id_number",
+                "give id_number (person) or credit_code (organisation)");
+        if (e)
+            e->status = 400;
+    }
+    return idnum || code ? LC_OK : LC_EINVAL;
 }
 
 static enum lc_err check_phone(const char *p, struct lc_errinfo *e)
@@ -341,15 +362,21 @@ static enum lc_err answer(struct lc_registry *reg, const char *kind, const char 
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+struct bl_load {
+    struct lc_blacklist *bl;
+    enum lc_err err;
+};
+
 static int load_blacklist_entry(void *ctx, const struct lc_record *r)
 {
-    struct lc_blacklist *bl = ctx;
+    struct bl_load *c = ctx;
     json_t *body = json_loads(r->body, 0, NULL);
-    if (body && r->key)
-        if (lc_blacklist_put(bl, r->key, ts_of(body, "expires_at")) != LC_OK)
-            return 1; /* out of memory: stop; lc_registry_new reports it */
+    if (!body || !r->key)
+        c->err = LC_ECORRUPT;
+    else
+        c->err = lc_blacklist_put(c->bl, r->key, ts_of(body, "expires_at"));
     json_decref(body);
-    return 0;
+    return c->err != LC_OK;
 }
 
 enum lc_err lc_registry_new(struct lc_store *store, struct lc_seal *seal, struct lc_log *events,
@@ -365,7 +392,10 @@ enum lc_err lc_registry_new(struct lc_store *store, struct lc_seal *seal, struct
     if (err != LC_OK)
         goto out;
     struct lc_query q = {.kind = LC_K_BLACKLIST};
-    err = lc_store_list(store, &q, load_blacklist_entry, reg->bl);
+    struct bl_load c = {reg->bl, LC_OK};
+    err = lc_store_list(store, &q, load_blacklist_entry, &c);
+    if (err == LC_OK)
+        err = c.err;
 out:
     if (err != LC_OK) {
         lc_registry_free(reg);
@@ -386,6 +416,11 @@ void lc_registry_free(struct lc_registry *reg)
 struct lc_blacklist *lc_registry_blacklist(struct lc_registry *reg)
 {
     return reg->bl;
+}
+
+uint64_t lc_registry_generation(struct lc_registry *reg)
+{
+    return atomic_load(&reg->gen);
 }
 
 struct lc_seal *lc_registry_seal(struct lc_registry *reg)
@@ -426,10 +461,10 @@ enum lc_err lc_registry_create_operator(struct lc_registry *reg, json_t *in,
     const char *code = lc_jstr(in, "credit_code"), *idnum = lc_jstr(in, "id_number");
     char norm[LC_IDNUM_LEN + 1], id[LC_ID_MAX], key[65];
     struct lc_date birth;
-    if (!code == !idnum)
-        return lc_fail(e, LC_EINVAL, "invalid_value", code ? "id_number" : "credit_code",
-                       "give exactly one of credit_code (organisation) or id_number (person)");
-    enum lc_err err = check_name(lc_jstr(in, "name"), e);
+    enum lc_err err = one_of(idnum, code, e);
+    if (err != LC_OK)
+        return err;
+    err = check_name(lc_jstr(in, "name"), e);
     if (err == LC_OK)
         err = code ? check_credit(code, norm, e)
                    : check_person(idnum, json_is_true(json_object_get(in, "guardian_consent")),
@@ -707,13 +742,13 @@ enum lc_err lc_registry_add_blacklist(struct lc_registry *reg, json_t *in,
     const char *idnum = lc_jstr(in, "id_number"), *code = lc_jstr(in, "credit_code");
     char norm[LC_IDNUM_LEN + 1], id[LC_ID_MAX], key[65], why[96];
     int64_t expires = 0;
-    if (!idnum == !code)
-        return lc_fail(e, LC_EINVAL, "invalid_value", code ? "id_number" : "credit_code",
-                       "give exactly one of id_number or credit_code");
+    enum lc_err err = one_of(idnum, code, e);
+    if (err != LC_OK)
+        return err;
     if (idnum && lc_ident_check_id_number(idnum, today(), norm, NULL, why, sizeof why) != LC_OK)
         return lc_fail(e, LC_EINVAL, "invalid_id_number", "id_number",
                        "not a valid resident ID number: %s", why);
-    enum lc_err err = idnum ? LC_OK : check_credit(code, norm, e);
+    err = idnum ? LC_OK : check_credit(code, norm, e);
     if (err == LC_OK)
         err = need_time(in, "expires_at", &expires, e);
     if (err == LC_OK && expires <= lc_time_now())
@@ -745,6 +780,7 @@ enum lc_err lc_registry_add_blacklist(struct lc_registry *reg, json_t *in,
         err = insert_body(reg, LC_K_BLACKLIST, id, NULL, key, NULL, body, e);
     if (err == LC_OK && lc_blacklist_put(reg->bl, key, expires) != LC_OK)
         err = no_mem(e);
+    atomic_fetch_add(&reg->gen, 1);
     json_decref(body);
     if (err != LC_OK)
         return err;

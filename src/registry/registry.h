@@ -60,6 +60,9 @@ LC_MUST_USE enum lc_err lc_registry_new(struct lc_store *store, struct lc_seal *
                                         struct lc_log *events, struct lc_registry **out);
 void lc_registry_free(struct lc_registry *reg);
 struct lc_blacklist *lc_registry_blacklist(struct lc_registry *reg);
+/* Bumped after every write through this registry; caches of registry facts
+ * keyed by it never serve an entry older than the last change. */
+uint64_t lc_registry_generation(struct lc_registry *reg);
 struct lc_seal *lc_registry_seal(struct lc_registry *reg);
 
 /* Field tables for request bodies. */

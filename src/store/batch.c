@@ -1,4 +1,11 @@
-/* batch.c -- group commit: a queue of waiting submitters, one writer thread. */
+/* batch.c -- leader/follower group commit.
+ *
+ * Submitters queue up.  The submitter at the head of the queue is the
+ * leader: it takes every job queued so far, applies them in one transaction
+ * on its own thread, marks them done, wakes their submitters and hands the
+ * lead to the next job in line.  An uncontended submission therefore costs
+ * one transaction and no thread switch; under load, one transaction serves
+ * everyone who arrived while the previous one was running. */
 #include "store/batch.h"
 
 #include <pthread.h>
@@ -10,68 +17,49 @@ struct job {
     size_t n;
     enum lc_err err;
     bool done;
+    pthread_cond_t cv; /* signalled when done, or when this job leads */
     struct job *next;
 };
 
 struct lc_batch {
     struct lc_store *store;
-    pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t work; /* signalled when jobs arrive or on stop */
-    pthread_cond_t done; /* broadcast when a group is finished */
     struct job *head, *tail;
+    unsigned active;     /* submitters inside lc_batch_submit */
+    pthread_cond_t idle; /* signalled when active drops to 0 */
     bool stop;
     uint64_t commits, submissions;
 };
 
-/* Applies a group in one transaction, or one job at a time if that fails. */
-static void apply_group(struct lc_batch *b, struct job *group)
+/* Applies jobs first..last in one transaction (falling back to one
+ * transaction per job if the combined one fails, so one bad write never
+ * sinks its neighbours) and returns the number of transactions committed.
+ * Runs unlocked: the submitters are waiting and the links do not change. */
+static uint64_t apply_group(struct lc_store *store, struct job *first, size_t njobs)
 {
-    size_t total = 0;
-    for (struct job *j = group; j; j = j->next)
+    size_t total = 0, k = 0, i;
+    struct job *j;
+    for (j = first, i = 0; i < njobs; j = j->next, i++)
         total += j->n;
-    struct lc_write *all = malloc(total * sizeof *all);
-    enum lc_err err = all ? LC_OK : LC_ENOMEM;
+    struct lc_write *all = njobs > 1 ? malloc(total * sizeof *all) : NULL;
     if (all) {
-        size_t k = 0;
-        for (struct job *j = group; j; j = j->next)
-            for (size_t i = 0; i < j->n; i++)
-                all[k++] = j->w[i];
-        err = lc_store_apply(b->store, all, total);
+        for (j = first, i = 0; i < njobs; j = j->next, i++)
+            for (size_t w = 0; w < j->n; w++)
+                all[k++] = j->w[w];
+        enum lc_err err = lc_store_apply(store, all, total);
         free(all);
+        if (err == LC_OK) {
+            for (j = first, i = 0; i < njobs; j = j->next, i++)
+                j->err = LC_OK;
+            return 1;
+        }
     }
-    uint64_t commits = err == LC_OK;
-    for (struct job *j = group; j; j = j->next) {
-        j->err = err == LC_OK ? LC_OK : lc_store_apply(b->store, j->w, j->n);
-        commits += err != LC_OK;
+    uint64_t commits = 0;
+    for (j = first, i = 0; i < njobs; j = j->next, i++) {
+        j->err = lc_store_apply(store, j->w, j->n);
+        commits += j->err == LC_OK;
     }
-    pthread_mutex_lock(&b->mu);
-    b->commits += commits;
-    for (struct job *j = group; j; j = j->next) {
-        j->done = true;
-        b->submissions++;
-    }
-    pthread_cond_broadcast(&b->done);
-    pthread_mutex_unlock(&b->mu);
-}
-
-static void *writer(void *arg)
-{
-    struct lc_batch *b = arg;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-        while (!b->head && !b->stop)
-            pthread_cond_wait(&b->work, &b->mu);
-        if (!b->head)
-            break;
-        struct job *group = b->head;
-        b->head = b->tail = NULL;
-        pthread_mutex_unlock(&b->mu);
-        apply_group(b, group); /* the next group gathers meanwhile */
-        pthread_mutex_lock(&b->mu);
-    }
-    pthread_mutex_unlock(&b->mu);
-    return NULL;
+    return commits;
 }
 
 enum lc_err lc_batch_new(struct lc_store *store, struct lc_batch **out)
@@ -81,15 +69,7 @@ enum lc_err lc_batch_new(struct lc_store *store, struct lc_batch **out)
         return LC_ENOMEM;
     b->store = store;
     pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->work, NULL);
-    pthread_cond_init(&b->done, NULL);
-    if (pthread_create(&b->thread, NULL, writer, b) != 0) {
-        pthread_mutex_destroy(&b->mu);
-        pthread_cond_destroy(&b->work);
-        pthread_cond_destroy(&b->done);
-        free(b);
-        return LC_EIO;
-    }
+    pthread_cond_init(&b->idle, NULL);
     *out = b;
     return LC_OK;
 }
@@ -99,33 +79,62 @@ void lc_batch_free(struct lc_batch *b)
     if (!b)
         return;
     pthread_mutex_lock(&b->mu);
-    b->stop = true;
-    pthread_cond_signal(&b->work);
+    b->stop = true; /* refuse new submissions, let the queued ones finish */
+    while (b->active)
+        pthread_cond_wait(&b->idle, &b->mu);
     pthread_mutex_unlock(&b->mu);
-    pthread_join(b->thread, NULL);
+    pthread_cond_destroy(&b->idle);
     pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->work);
-    pthread_cond_destroy(&b->done);
     free(b);
 }
 
 enum lc_err lc_batch_submit(struct lc_batch *b, const struct lc_write *w, size_t n)
 {
-    struct job j = {w, n, LC_OK, false, NULL};
+    struct job j = {.w = w, .n = n, .err = LC_OK, .done = false, .next = NULL};
+    pthread_cond_init(&j.cv, NULL);
     pthread_mutex_lock(&b->mu);
     if (b->stop) {
         pthread_mutex_unlock(&b->mu);
+        pthread_cond_destroy(&j.cv);
         return LC_EBUSY;
     }
+    b->active++;
     if (b->tail)
         b->tail->next = &j;
     else
         b->head = &j;
     b->tail = &j;
-    pthread_cond_signal(&b->work);
-    while (!j.done)
-        pthread_cond_wait(&b->done, &b->mu);
+    while (!j.done && b->head != &j)
+        pthread_cond_wait(&j.cv, &b->mu);
+    if (!j.done) {
+        /* leader: commit everything queued up to now */
+        struct job *last = b->tail;
+        size_t njobs = 1;
+        for (struct job *k = &j; k != last; k = k->next)
+            njobs++;
+        pthread_mutex_unlock(&b->mu);
+        uint64_t commits = apply_group(b->store, &j, njobs);
+        pthread_mutex_lock(&b->mu);
+        b->commits += commits;
+        struct job *next = last->next;
+        for (struct job *k = &j;; k = k->next) {
+            k->done = true;
+            b->submissions++;
+            if (k != &j)
+                pthread_cond_signal(&k->cv);
+            if (k == last)
+                break;
+        }
+        b->head = next;
+        if (!next)
+            b->tail = NULL;
+        else
+            pthread_cond_signal(&next->cv);
+    }
+    if (--b->active == 0)
+        pthread_cond_signal(&b->idle);
     pthread_mutex_unlock(&b->mu);
+    pthread_cond_destroy(&j.cv);
     return j.err;
 }
 

@@ -1,8 +1,9 @@
 /* batch.h -- a group-commit writer over the store interface.
  *
- * Callers on many threads submit small sets of writes; one writer thread
- * applies everything pending in a single transaction, so a burst of N
- * submissions costs one commit instead of N.  Each submission still gets
+ * Callers on many threads submit small sets of writes; the first caller in
+ * line (the leader) applies everything queued so far in a single
+ * transaction, so a burst of N submissions costs one commit instead of N,
+ * and a lone submission costs no thread switch.  Each submission still gets
  * its own result: if the combined transaction fails, the writer retries the
  * submissions one by one, so one bad write never sinks its neighbours. */
 #ifndef LC_STORE_BATCH_H
@@ -17,7 +18,8 @@ struct lc_batch;
 
 /* store is borrowed and must outlive the writer. */
 LC_MUST_USE enum lc_err lc_batch_new(struct lc_store *store, struct lc_batch **out);
-/* Drains what is pending, then stops the thread. */
+/* Refuses new submissions (LC_EBUSY), waits for those in flight to finish,
+ * then frees. */
 void lc_batch_free(struct lc_batch *b);
 /* Blocks until w[0..n) are committed (LC_OK) or refused; w is borrowed. */
 LC_MUST_USE enum lc_err lc_batch_submit(struct lc_batch *b, const struct lc_write *w, size_t n);

@@ -183,6 +183,15 @@ static void conn_close(struct conn *c)
 
 /* Opens a connection to path and sets its per-connection options.  On
  * failure *out is unchanged and errbuf (may be NULL) says why. */
+/* SQLite's memory statistics take a global mutex on every allocation;
+ * livecomply does not read them, and many threads allocate at once. */
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static enum lc_err conn_open(const char *path, struct conn **out, char *errbuf,
                              size_t errlen)
 {
@@ -191,6 +200,7 @@ static enum lc_err conn_open(const char *path, struct conn **out, char *errbuf,
     enum lc_err err = LC_OK;
     int rc;
 
+    pthread_once(&config_once, configure_sqlite);
     c = calloc(1, sizeof *c);
     if (!c) {
         err = LC_ENOMEM;
@@ -212,6 +222,11 @@ static enum lc_err conn_open(const char *path, struct conn **out, char *errbuf,
     /* journal_mode answers with the mode it ended up in: anything but "wal"
      * (an in-memory database says "memory") would break per-thread
      * connections sharing one database. */
+    /* Small pages: a commit writes each page it dirties whole to the WAL,
+     * and small commits (one gate decision) dirty a few pages of several
+     * indexes; 1 KiB pages cut the bytes written per commit about 4x.  Only
+     * takes effect when the database file is created. */
+    sqlite3_exec(c->db, "PRAGMA page_size = 1024", NULL, NULL, NULL);
     rc = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
@@ -228,7 +243,7 @@ static enum lc_err conn_open(const char *path, struct conn **out, char *errbuf,
         goto out;
     }
     rc = sqlite3_exec(c->db,
-                      "PRAGMA synchronous = NORMAL;"
+                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;"
                       "PRAGMA foreign_keys = ON;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
