@@ -134,7 +134,9 @@ void lc_h_healthz(struct lc_req *r)
 void lc_h_metrics(struct lc_req *r)
 {
     char *text = NULL;
-    if (lc_metrics_render(r->app->metrics, &text) != LC_OK) {
+    uint64_t commits, submissions;
+    lc_batch_stats(r->app->batch, &commits, &submissions);
+    if (lc_metrics_render(r->app->metrics, commits, submissions, &text) != LC_OK) {
         lc_reply_fail(r, 500, "internal", "", "cannot render metrics");
         return;
     }

@@ -98,7 +98,8 @@ static void render_route(FILE *f, const char *name, struct route_stats *r)
             (unsigned long long)total);
 }
 
-enum lc_err lc_metrics_render(struct lc_metrics *m, char **out)
+enum lc_err lc_metrics_render(struct lc_metrics *m, uint64_t commits, uint64_t submissions,
+                              char **out)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -122,6 +123,13 @@ enum lc_err lc_metrics_render(struct lc_metrics *m, char **out)
     for (unsigned i = 0; i < LC_GR_COUNT; i++)
         fprintf(f, "livecomply_gate_deny_reasons_total{reason=\"%s\"} %llu\n",
                 lc_gate_reason_name(i), (unsigned long long)ld(&m->reasons[i]));
+    fprintf(f, "# HELP livecomply_store_group_commits_total Transactions committed by the "
+               "group-commit writer.\n# TYPE livecomply_store_group_commits_total counter\n"
+               "livecomply_store_group_commits_total %llu\n"
+               "# HELP livecomply_store_group_submissions_total Submissions served by the "
+               "group-commit writer.\n# TYPE livecomply_store_group_submissions_total counter\n"
+               "livecomply_store_group_submissions_total %llu\n",
+            (unsigned long long)commits, (unsigned long long)submissions);
     if (fclose(f) != 0) {
         free(buf);
         return LC_ENOMEM;

@@ -243,7 +243,7 @@ static enum lc_err conn_open(const char *path, struct conn **out, char *errbuf,
         goto out;
     }
     rc = sqlite3_exec(c->db,
-                      "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 16384;"
+                      "PRAGMA synchronous = NORMAL;"
                       "PRAGMA foreign_keys = ON;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
