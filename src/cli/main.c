@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "http/auth.h"
 #include "http/server.h"
@@ -182,6 +183,9 @@ static int cmd_ident(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* Everything livecomply creates (database, WAL, keys, logs, the data
+     * folder) holds records about people: readable by its owner only. */
+    umask(077);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(usage_main, argc < 2 ? stderr : stdout);

@@ -113,6 +113,10 @@ def main():
                 rc = "timeout"
             check("serve exits 0 on SIG%s" % sig, up and rc == 0, "up=%s rc=%s" % (up, rc))
 
+        db = os.path.join(d, "livecomply.db")
+        check("the database file is private to its owner (mode 0600)",
+              os.path.exists(db) and (os.stat(db).st_mode & 0o077) == 0,
+              oct(os.stat(db).st_mode) if os.path.exists(db) else "missing")
         key = os.path.join(d, "keys", "pii.key")
         check("the data folder's key file is mode 0600",
               os.path.exists(key) and (os.stat(key).st_mode & 0o777) == 0o600,

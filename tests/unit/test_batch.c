@@ -3,10 +3,10 @@
  *
  * The writer runs over a real SQLite store wrapped in a "gated" store: a
  * struct lc_store of our own whose apply() counts calls, records how many
- * writes each call carried and can hold the writer thread inside apply()
- * until the test releases it.  Holding the writer lets a test line up
- * submissions behind it, so what ends up in one group is decided by the
- * test, not by the scheduler. */
+ * writes each call carried and can hold the committing thread (the
+ * submitter leading a group) inside apply() until the test releases it.
+ * Holding it lets a test line up submissions behind it, so what ends up in
+ * one group is decided by the test, not by the scheduler. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <setjmp.h>
@@ -392,11 +392,9 @@ static void batch_submission_is_all_or_nothing(void **state)
     assert_true(exists(f, "rec_c", NULL));
 }
 
-/* SRC BUG (reported to the lead): lc_batch_stats() documents "transactions
- * committed", but when a combined group fails, apply_group() adds one commit
- * per job retried alone -- including the jobs whose own retry failed and was
- * rolled back.  Here: 1 commit for "rec_first", then the group of 6 fails and
- * is retried as 6 single applies of which 5 commit: 6 commits, reported 7. */
+/* When a combined group fails and its jobs are retried one by one, only the
+ * retries that commit are counted: 1 commit for "rec_first", then the group
+ * of 6 fails and is retried as 6 single applies of which 5 commit. */
 static void batch_stats_count_only_transactions_that_committed(void **state)
 {
     struct fx *f = *state;
@@ -442,8 +440,9 @@ static void *free_batch(void *arg)
     return NULL;
 }
 
-/* Note: the submitters here are still inside lc_batch_submit() when
- * lc_batch_free() returns -- see the report on batch.c's shutdown race. */
+/* lc_batch_free() called while submissions are queued behind a held
+ * commit waits for all of them: each gets its own result, all land, and no
+ * submitter touches the freed writer afterwards (ASan would see it). */
 static void batch_free_drains_pending_submissions(void **state)
 {
     struct fx *f = *state;
