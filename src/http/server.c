@@ -219,16 +219,19 @@ int lc_serve(const struct lc_serve_opts *o)
         fprintf(stderr, "livecomply serve: --listen must be IPv4ADDR:PORT, got %s\n", o->listen);
         return 2;
     }
-    if (lc_app_open(o->data_dir, &app, why, sizeof why) != 0) {
-        fprintf(stderr, "livecomply serve: %s\n", why);
-        return 1;
-    }
+    /* Block the stop signals before any thread exists (the log flushers
+     * start in lc_app_open): every thread inherits the mask, so SIGTERM
+     * reaches only sigwait below, never a thread that would die of it. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL); /* worker threads inherit the mask */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (lc_app_open(o->data_dir, &app, why, sizeof why) != 0) {
+        fprintf(stderr, "livecomply serve: %s\n", why);
+        return 1;
+    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     /* handlers block while their decision commits (group commit), so more
      * threads than cores keep the CPU busy and make commit groups larger */
