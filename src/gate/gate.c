@@ -139,66 +139,44 @@ static json_t *reasons_json(unsigned reasons)
     return a;
 }
 
-static char *session_key(const struct lc_publish *p)
-{
-    char *k = NULL;
-    if (asprintf(&k, "%s/%s/%s", p->app ? p->app : "", p->name ? p->name : "",
-                 p->clientid ? p->clientid : "") < 0)
-        return NULL;
-    return k;
-}
-
-/* Builds the decision record (and on allow the session record) and commits
- * them together through the group-commit writer. */
+/* Builds the decision record and commits it through the group-commit
+ * writer.  An allowed publish opens a live session, and the decision is that
+ * session's record: it carries "status" ("live", later "ended"),
+ * "started_at" and "ended_at", so one write records both. */
 static enum lc_err record(struct lc_gate *g, const struct lc_publish *p,
                           const struct lc_gate_facts *f, struct lc_gate_result *res,
                           int64_t now)
 {
-    char ts[LC_TIME_STRLEN], sid[LC_ID_MAX];
+    char ts[LC_TIME_STRLEN];
     lc_time_format(now, ts);
     lc_id_new("decision", res->decision_id);
-    lc_id_new("session", sid);
     const char *room = f->room.found ? f->room.id : NULL;
-    const char *host = f->room.found ? f->room.host_id : NULL;
     json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
                           "id", res->decision_id, "ts", ts, "outcome",
                           res->allow ? "allow" : "deny", "reasons", reasons_json(res->reasons),
-                          "room_id", room, "host_id", host, "operator_id",
-                          f->room.found ? f->room.operator_id : NULL, "app", p->app, "name",
-                          p->name, "clientid", p->clientid, "addr", p->addr);
-    json_t *s = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:n, s:s?, s:s?, s:s?, s:s?, s:s}",
-                          "id", sid, "room_id", room, "host_id", host, "status", "live",
-                          "started_at", ts, "ended_at", "app", p->app, "name", p->name,
-                          "clientid", p->clientid, "addr", p->addr, "decision_id",
-                          res->decision_id);
-    struct lc_record rd = {0}, rs = {0};
-    enum lc_err err = d && s ? LC_OK : LC_ENOMEM;
-    const char *scope = f->host.agency_id[0] ? f->host.agency_id : NULL;
-    char *skey = session_key(p);
-    if (err == LC_OK) {
-        snprintf(rd.kind, sizeof rd.kind, LC_K_DECISION);
-        snprintf(rd.id, sizeof rd.id, "%s", res->decision_id);
-        rd.created_at = rd.updated_at = now;
-        rd.scope = (char *)scope;
-        rd.key = res->allow ? "allow" : "deny";
-        rd.ref = (char *)room;
-        rd.body = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-        rs = rd;
-        snprintf(rs.kind, sizeof rs.kind, LC_K_SESSION);
-        snprintf(rs.id, sizeof rs.id, "%s", sid);
-        rs.key = skey;
-        rs.body = json_dumps(s, JSON_COMPACT | JSON_SORT_KEYS);
-        err = rd.body && rs.body && skey ? LC_OK : LC_ENOMEM;
+                          "room_id", room, "host_id", f->room.found ? f->room.host_id : NULL,
+                          "operator_id", f->room.found ? f->room.operator_id : NULL, "app",
+                          p->app, "name", p->name, "clientid", p->clientid, "addr", p->addr);
+    if (d && res->allow) {
+        json_object_set_new(d, "status", json_string("live"));
+        json_object_set_new(d, "started_at", json_string(ts));
+        json_object_set_new(d, "ended_at", json_null());
     }
+    struct lc_record rd = {0};
+    snprintf(rd.kind, sizeof rd.kind, LC_K_DECISION);
+    snprintf(rd.id, sizeof rd.id, "%s", res->decision_id);
+    rd.created_at = rd.updated_at = now;
+    rd.scope = f->host.agency_id[0] ? (char *)f->host.agency_id : NULL;
+    rd.key = res->allow ? "allow" : "deny";
+    rd.ref = (char *)room;
+    rd.body = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    enum lc_err err = rd.body ? LC_OK : LC_ENOMEM;
     if (err == LC_OK) {
-        struct lc_write w[2] = {{LC_WRITE_INSERT, &rd}, {LC_WRITE_INSERT, &rs}};
-        err = lc_batch_submit(g->batch, w, res->allow ? 2 : 1);
+        struct lc_write w = {LC_WRITE_INSERT, &rd};
+        err = lc_batch_submit(g->batch, &w, 1);
     }
     free(rd.body);
-    free(rs.body);
-    free(skey);
     json_decref(d);
-    json_decref(s);
     return err;
 }
 
@@ -233,28 +211,61 @@ enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,
     return LC_OK;
 }
 
+/* Finds the live session (allow decision) of one publisher: the room is the
+ * stream name, and (app, clientid) tell concurrent publishers apart -- a
+ * refused duplicate publisher's publish_done carries its own clientid. */
+struct find_live {
+    const struct lc_publish *p;
+    struct lc_record rec;
+    bool found;
+};
+
+static bool same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int match_live(void *ctx, const struct lc_record *r)
+{
+    struct find_live *c = ctx;
+    json_t *body = json_loads(r->body, 0, NULL);
+    bool hit = body && same(lc_jstr(body, "status"), "live") &&
+               same(lc_jstr(body, "app"), c->p->app) &&
+               same(lc_jstr(body, "clientid"), c->p->clientid);
+    json_decref(body);
+    if (hit && lc_record_copy(&c->rec, r) == LC_OK)
+        c->found = true;
+    return hit;
+}
+
+/* Sessions a room may have had open at once, searched newest first. */
+#define SESSION_SCAN 64
+
 enum lc_err lc_gate_publish_done(struct lc_gate *g, const struct lc_publish *p)
 {
-    char *key = session_key(p), ts[LC_TIME_STRLEN];
-    if (!key)
-        return LC_ENOMEM;
-    enum lc_err err = LC_ECONFLICT;
+    char ts[LC_TIME_STRLEN];
+    if (!p->name || !p->name[0])
+        return LC_ENOTFOUND;
     lc_time_format(lc_time_now(), ts);
+    enum lc_err err = LC_ECONFLICT;
     for (int i = 0; i < 5 && err == LC_ECONFLICT; i++) {
-        struct lc_record rec = {0};
-        err = lc_store_find(g->store, LC_K_SESSION, key, &rec);
-        json_t *body = err == LC_OK ? json_loads(rec.body, 0, NULL) : NULL;
-        if (body && !strcmp(lc_jstr(body, "status"), "live")) {
+        struct find_live c = {.p = p};
+        struct lc_query q = {.kind = LC_K_DECISION, .ref = p->name, .key = "allow",
+                             .limit = SESSION_SCAN, .newest_first = true};
+        err = lc_store_list(g->store, &q, match_live, &c);
+        if (err == LC_OK && !c.found)
+            err = LC_ENOTFOUND;
+        json_t *body = err == LC_OK ? json_loads(c.rec.body, 0, NULL) : NULL;
+        if (body) {
             json_object_set_new(body, "status", json_string("ended"));
             json_object_set_new(body, "ended_at", json_string(ts));
-            free(rec.body);
-            rec.body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-            rec.updated_at = lc_time_now();
-            err = rec.body ? lc_store_update(g->store, &rec) : LC_ENOMEM;
+            free(c.rec.body);
+            c.rec.body = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+            c.rec.updated_at = lc_time_now();
+            err = c.rec.body ? lc_store_update(g->store, &c.rec) : LC_ENOMEM;
+            json_decref(body);
         }
-        json_decref(body);
-        lc_record_cleanup(&rec);
+        lc_record_cleanup(&c.rec);
     }
-    free(key);
     return err;
 }

@@ -6,8 +6,8 @@
  * rule holds, no one involved is blacklisted (matched on ID number or credit
  * code), training is current, and the operator's last passing verification
  * is under 6 months old.  Every decision and every reason is recorded
- * through a group-committed writer before the answer goes back, and an
- * allowed publish opens a live session that publish_done closes. */
+ * through a group-committed writer before the answer goes back; an allowed
+ * publish's decision is also its live session, which publish_done closes. */
 #ifndef LC_GATE_GATE_H
 #define LC_GATE_GATE_H
 
@@ -18,8 +18,9 @@
 #include "registry/registry.h"
 #include "store/batch.h"
 
+/* Decisions are records of this kind.  An allow decision is also the live
+ * session it opened ("status" live/ended, "started_at", "ended_at"). */
 #define LC_K_DECISION "gate_decision"
-#define LC_K_SESSION "live_session"
 
 /* Deny reasons, as bits; lc_gate_reason_name() gives the stable code. */
 enum lc_gate_reason {
@@ -77,7 +78,8 @@ void lc_gate_free(struct lc_gate *g);
  * An error means nothing could be recorded: the caller must refuse. */
 LC_MUST_USE enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,
                                         struct lc_gate_result *out);
-/* Closes the live session opened for (app, name, clientid), if any. */
+/* Closes the live session opened for (app, name, clientid): LC_ENOTFOUND
+ * when there is none (a refused publish, a duplicate publisher). */
 LC_MUST_USE enum lc_err lc_gate_publish_done(struct lc_gate *g, const struct lc_publish *p);
 
 #endif

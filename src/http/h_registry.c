@@ -118,7 +118,7 @@ static const char *kind_of(const char *path)
         {"/v1/agencies", LC_K_AGENCY},     {"/v1/operators", LC_K_OPERATOR},
         {"/v1/hosts", LC_K_HOST},          {"/v1/trainings", LC_K_TRAINING},
         {"/v1/rooms", LC_K_ROOM},          {"/v1/blacklist", LC_K_BLACKLIST},
-        {"/v1/gate/decisions", LC_K_DECISION}, {"/v1/sessions", LC_K_SESSION},
+        {"/v1/gate/decisions", LC_K_DECISION}, {"/v1/sessions", LC_K_DECISION},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         size_t n = strlen(map[i].prefix);
@@ -221,9 +221,11 @@ void lc_h_list(struct lc_req *r)
 {
     struct lc_list_req q = {.kind = kind_of(r->path)};
     const char *kind = q.kind;
-    if (!strcmp(kind, LC_K_DECISION) || !strcmp(kind, LC_K_SESSION)) {
+    if (!strcmp(kind, LC_K_DECISION)) {
+        /* a session is the allow decision that opened it (gate.h) */
+        bool sessions = !strncmp(r->path, "/v1/sessions", 12);
         q.ref = lc_query(r, "room_id");
-        q.key = !strcmp(kind, LC_K_DECISION) ? lc_query(r, "outcome") : NULL;
+        q.key = sessions ? "allow" : lc_query(r, "outcome");
         q.newest_first = true;
         if (q.key && strcmp(q.key, "allow") && strcmp(q.key, "deny")) {
             lc_reply_fail(r, 400, "invalid_value", "outcome", "outcome must be allow or deny");

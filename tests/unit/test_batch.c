@@ -231,10 +231,10 @@ static void run_many(struct fx *f)
         w[t] = (struct worker){f->batch, t, 0};
         assert_int_equal(pthread_create(&th[t], NULL, submit_many, &w[t]), 0);
     }
-    for (int t = 0; t < THREADS; t++) {
+    for (int t = 0; t < THREADS; t++)
         pthread_join(th[t], NULL);
+    for (int t = 0; t < THREADS; t++)
         assert_int_equal(w[t].failures, 0);
-    }
 }
 
 static void batch_submissions_from_8_threads_all_land(void **state)
@@ -608,10 +608,10 @@ static void blacklist_concurrent_writers_lose_nothing(void **state)
         w[t] = (struct bl_worker){bl, t * 100000u, 0};
         assert_int_equal(pthread_create(&th[t], NULL, bl_put_and_read, &w[t]), 0);
     }
-    for (unsigned t = 0; t < T; t++) {
+    for (unsigned t = 0; t < T; t++)
         pthread_join(th[t], NULL);
+    for (unsigned t = 0; t < T; t++)
         assert_int_equal(w[t].missing, 0);
-    }
     for (unsigned t = 0; t < T; t++)
         for (unsigned i = 0; i < 2000; i++) {
             hexkey(k, t * 100000u + i);

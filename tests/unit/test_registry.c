@@ -124,6 +124,12 @@ static json_t *host_in(const char *idnum, const char *agency)
                      HOST_PHONE, "agency_id", agency);
 }
 
+static json_t *bl_in(const char *idnum, const char *reason, const char *expires_at)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "id_number", idnum, "reason", reason,
+                     "legal_basis", "rule 7", "expires_at", expires_at);
+}
+
 static json_t *get(struct fx *f, const char *kind, const char *id, const struct lc_access *a)
 {
     struct lc_errinfo e = {0};
@@ -391,6 +397,38 @@ static void host_phone_update_is_masked_and_resealed(void **state)
     json_decref(v);
 }
 
+/* An ID number of that birth date whose check character is X. */
+static void make_idnum_x(char out[19], int y, int m, int d)
+{
+    for (int seq = 0; seq < 1000; seq++) {
+        char q[4];
+        snprintf(q, sizeof q, "%03d", seq);
+        make_idnum(out, y, m, d, q);
+        if (out[17] == 'X')
+            return;
+    }
+    fail_msg("no sequence gives check character X");
+}
+
+static void host_id_number_with_lower_case_x_is_normalised(void **state)
+{
+    struct fx *f = *state;
+    char upper[19], lower[19], id[LC_ID_MAX], ts[LC_TIME_STRLEN];
+    make_idnum_x(upper, 1992, 8, 9);
+    memcpy(lower, upper, sizeof lower);
+    lower[17] = 'x';
+    run_ok(f, lc_registry_create_host, lc_host_fields, host_in(lower, NULL), NULL, id);
+    json_t *v = get(f, LC_K_HOST, id, &reveal_all);
+    assert_string_equal(lc_jstr(v, "id_number"), upper);
+    json_decref(v);
+    /* and it is the same person to the blacklist, whichever case is used */
+    run_ok(f, lc_registry_add_blacklist, lc_blacklist_fields,
+           bl_in(upper, "fraud", ts_from_now(DAY, ts)), NULL, NULL);
+    v = get(f, LC_K_HOST, id, NULL);
+    assert_true(json_is_true(json_object_get(v, "blacklisted")));
+    json_decref(v);
+}
+
 /* ---- agency scope ----------------------------------------------------- */
 
 static void agency_cannot_create_host_for_another_agency(void **state)
@@ -615,12 +653,6 @@ static void training_for_unknown_host_or_in_future_is_refused(void **state)
 
 /* ---- blacklist -------------------------------------------------------- */
 
-static json_t *bl_in(const char *idnum, const char *reason, const char *expires_at)
-{
-    return json_pack("{s:s, s:s, s:s, s:s}", "id_number", idnum, "reason", reason,
-                     "legal_basis", "rule 7", "expires_at", expires_at);
-}
-
 static void blacklist_requires_future_expiry(void **state)
 {
     struct fx *f = *state;
@@ -758,6 +790,7 @@ int main(void)
         T(host_reveal_shows_clear_values),
         T(stored_records_never_hold_personal_data_in_clear),
         T(host_phone_update_is_masked_and_resealed),
+        T(host_id_number_with_lower_case_x_is_normalised),
         T(agency_cannot_create_host_for_another_agency),
         T(agency_cannot_get_host_of_another_agency),
         T(operator_needs_exactly_one_of_credit_code_or_id_number),
