@@ -178,12 +178,15 @@ sleep 1
 read -r LC_RPS LC_P99 LC_BAD LC_ERR LC_REQ < <(run_wrk livecomply "$HOOK_URL" "$CONNS" 0)
 sleep 1
 read -r PC_RPS PC_P99 PC_BAD PC_ERR PC_REQ < <(run_wrk livecomply-paced "$HOOK_URL" "$PACED_CONNS" "$PACED_RATE")
+sleep 1
+read -r NP_RPS NP_P99 NP_BAD NP_ERR NP_REQ < <(run_wrk nginx-paced "$NGX_URL" "$PACED_CONNS" "$PACED_RATE")
 
 fail=0
 if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.95*float(sys.argv[2]) else 1)" "$PC_RPS" "$PACED_RATE"; then
     echo "note: the paced run reached only $PC_RPS of $PACED_RATE req/s: its p99 is the p99 at saturation" >&2
 fi
-for v in "nginx:$NGX_BAD:$NGX_ERR" "livecomply:$LC_BAD:$LC_ERR" "livecomply-paced:$PC_BAD:$PC_ERR"; do
+for v in "nginx:$NGX_BAD:$NGX_ERR" "livecomply:$LC_BAD:$LC_ERR" "livecomply-paced:$PC_BAD:$PC_ERR" \
+         "nginx-paced:$NP_BAD:$NP_ERR"; do
     IFS=: read -r n bad err <<<"$v"
     if [ "$bad" -ne 0 ]; then echo "FAIL: $n answered $bad non-2xx responses (denies or errors)" >&2; fail=1; fi
     if [ "$err" -ne 0 ]; then echo "note: $n had $err socket errors" >&2; fi
@@ -213,6 +216,7 @@ fi
 echo "nginx:      ${NGX_RPS} req/s  p99 ${NGX_P99} ms  (saturated, -c$CONNS)"
 echo "livecomply: ${LC_RPS} req/s  p99 ${LC_P99} ms  (saturated, -c$CONNS)"
 echo "livecomply: ${PC_RPS} req/s  p99 ${PC_P99} ms  (paced at ${PACED_RATE} req/s, -c$PACED_CONNS)"
+echo "nginx:      ${NP_RPS} req/s  p99 ${NP_P99} ms  (paced at ${PACED_RATE} req/s, -c$PACED_CONNS)"
 [ "$fail" = 0 ] || { echo "bench FAILED (see above)" >&2; exit 1; }
 python3 -c "import sys; print('gate_vs_nginx=%.3f p99_ms=%.3f decisions_per_s=%.0f' % (float(sys.argv[1])/float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[1])))" \
     "$LC_RPS" "$NGX_RPS" "$PC_P99"

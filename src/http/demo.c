@@ -65,10 +65,30 @@ static void write_notes(const char *dir, const char *listen, const char *admin,
             "try:\n"
             "  curl -s -H 'Authorization: Bearer %s' http://%s/v1/hosts\n"
             "  curl -s -H 'Authorization: Bearer %s' http://%s/v1/gate/decisions\n"
+            "  curl -s -d 'app=live&call=publish&clientid=1&name=%s&key=%s' \\\n"
+            "       'http://%s/hooks/rtmp/publish?token=%s'      # ask the gate as nginx would\n"
             "nginx-rtmp: on_publish http://%s/hooks/rtmp/publish?token=%s;\n"
             "publish to: rtmp://127.0.0.1:1935/live/%s?key=%s\n",
             admin, hook, id_of(room), lc_jstr(room, "stream_key"), admin, listen, admin,
-            listen, listen, hook, id_of(room), lc_jstr(room, "stream_key"));
+            listen, id_of(room), lc_jstr(room, "stream_key"), listen, hook, listen, hook,
+            id_of(room), lc_jstr(room, "stream_key"));
+    fclose(f);
+}
+
+/* Shows DIR/demo.txt (tokens, stream URL, commands to try) on stderr. */
+static void print_notes(const char *dir)
+{
+    char path[4096], line[512];
+    snprintf(path, sizeof path, "%s/demo.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "demo: %s already holds data (no demo.txt)\n", dir);
+        return;
+    }
+    fprintf(stderr, "---- %s\n", path);
+    while (fgets(line, sizeof line, f))
+        fputs(line, stderr);
+    fprintf(stderr, "----\n");
     fclose(f);
 }
 
@@ -81,7 +101,7 @@ enum lc_err lc_demo_load(struct lc_app *app, const char *dir, const char *listen
     if (lc_store_list(app->store, &q, has_agency, &found) != LC_OK)
         return LC_EIO;
     if (found) {
-        fprintf(stderr, "demo: data folder already has data; see %s/demo.txt\n", dir);
+        print_notes(dir);
         return LC_OK;
     }
     char now[LC_TIME_STRLEN], admin[LC_TOKEN_MAX], hook[LC_TOKEN_MAX], why[128];
@@ -117,7 +137,7 @@ enum lc_err lc_demo_load(struct lc_app *app, const char *dir, const char *listen
         err = lc_auth_create(app->store, LC_ROLE_HOOK, NULL, hook, why, sizeof why);
     if (err == LC_OK) {
         write_notes(dir, listen, admin, hook, room);
-        fprintf(stderr, "demo: loaded; tokens and a stream URL are in %s/demo.txt\n", dir);
+        print_notes(dir);
     }
     json_decref(agency);
     json_decref(oper);
