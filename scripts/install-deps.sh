@@ -12,6 +12,16 @@ done
 echo "installing:$missing"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 $SUDO apt-get update -qq
-# policy-rc.d-style environments refuse to start the system nginx; that is fine:
-# livecomply's tests start their own nginx on loopback.
+# Installing nginx would start the system nginx on port 80 (and fail the
+# install where that port is taken).  livecomply's tests start their own
+# nginx on loopback, so services are kept from starting during this install
+# with a temporary policy-rc.d (unless the machine already has one).
+POLICY=/usr/sbin/policy-rc.d
+ADDED_POLICY=""
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+  ADDED_POLICY=1
+fi
+trap '[ -n "$ADDED_POLICY" ] && $SUDO rm -f "$POLICY"' EXIT
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
