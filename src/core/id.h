@@ -1,8 +1,9 @@
 /* id.h -- opaque, time-sortable object ids such as "host_0190f3c2a1b2c3d4e5f6a7b8".
  *
  * The prefix names the kind; 12 hex digits of milliseconds since the epoch
- * follow, then 12 random hex digits, so ids sort by creation time and cursor
- * pagination can use them directly. */
+ * follow, then 4 of a process-wide sequence and 8 random ones, so ids sort
+ * by creation time (within a process, even inside one millisecond) and
+ * cursor pagination can use them directly. */
 #ifndef LC_CORE_ID_H
 #define LC_CORE_ID_H
 

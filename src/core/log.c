@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/ticker.h"
 #include "core/time.h"
 
 #define LOG_FLUSH_MS 200
@@ -26,9 +26,7 @@ struct lc_log {
     int fd;
     int owned; /* close fd on free */
     pthread_mutex_t mu;
-    pthread_cond_t stop_cv;
-    int stopping;
-    pthread_t flusher;
+    struct lc_ticker *flusher;
     size_t used;
     char buf[LOG_BUF];
 };
@@ -51,21 +49,12 @@ static void flush_locked(struct lc_log *log)
     log->used = 0;
 }
 
-static void *flush_loop(void *arg)
+static void flush_tick(void *arg)
 {
     struct lc_log *log = arg;
     pthread_mutex_lock(&log->mu);
-    while (!log->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += LOG_FLUSH_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&log->stop_cv, &log->mu, &until);
-        flush_locked(log);
-    }
+    flush_locked(log);
     pthread_mutex_unlock(&log->mu);
-    return NULL;
 }
 
 enum lc_err lc_log_open(const char *path, struct lc_log **out)
@@ -84,12 +73,10 @@ enum lc_err lc_log_open(const char *path, struct lc_log **out)
         }
     }
     pthread_mutex_init(&log->mu, NULL);
-    pthread_cond_init(&log->stop_cv, NULL);
-    if (pthread_create(&log->flusher, NULL, flush_loop, log) != 0) {
+    if (lc_ticker_start(LOG_FLUSH_MS, flush_tick, log, &log->flusher) != LC_OK) {
         if (log->owned)
             close(log->fd);
         pthread_mutex_destroy(&log->mu);
-        pthread_cond_destroy(&log->stop_cv);
         free(log);
         return LC_EIO;
     }
@@ -101,15 +88,10 @@ void lc_log_free(struct lc_log *log)
 {
     if (!log)
         return;
-    pthread_mutex_lock(&log->mu);
-    log->stopping = 1;
-    pthread_cond_signal(&log->stop_cv);
-    pthread_mutex_unlock(&log->mu);
-    pthread_join(log->flusher, NULL);
+    lc_ticker_stop(log->flusher);
     flush_locked(log);
     if (log->owned)
         close(log->fd);
-    pthread_cond_destroy(&log->stop_cv);
     pthread_mutex_destroy(&log->mu);
     free(log);
 }

@@ -238,9 +238,6 @@ static int match_live(void *ctx, const struct lc_record *r)
     return hit;
 }
 
-/* Sessions a room may have had open at once, searched newest first. */
-#define SESSION_SCAN 64
-
 enum lc_err lc_gate_publish_done(struct lc_gate *g, const struct lc_publish *p)
 {
     char ts[LC_TIME_STRLEN];
@@ -250,8 +247,10 @@ enum lc_err lc_gate_publish_done(struct lc_gate *g, const struct lc_publish *p)
     enum lc_err err = LC_ECONFLICT;
     for (int i = 0; i < 5 && err == LC_ECONFLICT; i++) {
         struct find_live c = {.p = p};
+        /* newest first, stopping at the match: a live session is recent,
+         * unless the room saw many allowed attempts since (duplicates) */
         struct lc_query q = {.kind = LC_K_DECISION, .ref = p->name, .key = "allow",
-                             .limit = SESSION_SCAN, .newest_first = true};
+                             .newest_first = true};
         err = lc_store_list(g->store, &q, match_live, &c);
         if (err == LC_OK && !c.found)
             err = LC_ENOTFOUND;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ticker.h"
 #include "store/store.h"
 
 #define BUSY_TIMEOUT_MS 5000
@@ -122,10 +123,7 @@ struct conn {
 #define CKPT_INTERVAL_MS 100
 
 struct checkpointer {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stop;
+    struct lc_ticker *ticker;
     struct conn *conn; /* its own connection */
 };
 
@@ -764,23 +762,10 @@ out:
     return err;
 }
 
-static void *checkpoint_loop(void *arg)
+static void checkpoint_tick(void *arg)
 {
     struct checkpointer *k = arg;
-    pthread_mutex_lock(&k->mu);
-    while (!k->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&k->cv, &k->mu, &until);
-        pthread_mutex_unlock(&k->mu);
-        sqlite3_wal_checkpoint_v2(k->conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&k->mu);
-    }
-    pthread_mutex_unlock(&k->mu);
-    return NULL;
+    sqlite3_wal_checkpoint_v2(k->conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 static enum lc_err checkpointer_start(struct sq_store *s, char *errbuf, size_t errlen)
@@ -793,11 +778,7 @@ static enum lc_err checkpointer_start(struct sq_store *s, char *errbuf, size_t e
         free(k);
         return err;
     }
-    pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->cv, NULL);
-    if (pthread_create(&k->thread, NULL, checkpoint_loop, k) != 0) {
-        pthread_mutex_destroy(&k->mu);
-        pthread_cond_destroy(&k->cv);
+    if (lc_ticker_start(CKPT_INTERVAL_MS, checkpoint_tick, k, &k->ticker) != LC_OK) {
         conn_close(k->conn);
         free(k);
         set_err(errbuf, errlen, "%s: cannot start the checkpoint thread", s->path);
@@ -812,15 +793,9 @@ static void checkpointer_stop(struct checkpointer *k)
 {
     if (!k)
         return;
-    pthread_mutex_lock(&k->mu);
-    k->stop = true;
-    pthread_cond_signal(&k->cv);
-    pthread_mutex_unlock(&k->mu);
-    pthread_join(k->thread, NULL);
+    lc_ticker_stop(k->ticker);
     sqlite3_wal_checkpoint_v2(k->conn->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     conn_close(k->conn);
-    pthread_mutex_destroy(&k->mu);
-    pthread_cond_destroy(&k->cv);
     free(k);
 }
 

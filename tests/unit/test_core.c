@@ -473,6 +473,19 @@ static void id_new_sorts_by_creation_time_across_2ms(void **state)
     }
 }
 
+/* Gate decisions are made many per millisecond; "newest first" must still
+ * be creation order, so ids made back to back sort strictly. */
+static void id_new_made_back_to_back_sort_in_creation_order(void **state)
+{
+    char prev[LC_ID_MAX], cur[LC_ID_MAX];
+    lc_id_new("decision", prev);
+    for (int i = 0; i < 5000; i++) {
+        lc_id_new("decision", cur);
+        assert_true(strcmp(prev, cur) < 0);
+        memcpy(prev, cur, sizeof prev);
+    }
+}
+
 static void id_valid_accepts_lowercase_digits_underscore_up_to_47(void **state)
 {
     char s[LC_ID_MAX + 1];
@@ -536,6 +549,7 @@ int main(void)
         cmocka_unit_test(id_new_has_prefix_and_24_hex_digits),
         cmocka_unit_test(id_new_is_unique_over_10000),
         cmocka_unit_test(id_new_sorts_by_creation_time_across_2ms),
+        cmocka_unit_test(id_new_made_back_to_back_sort_in_creation_order),
         cmocka_unit_test(id_valid_accepts_lowercase_digits_underscore_up_to_47),
         cmocka_unit_test(id_valid_refuses_empty_and_other_characters),
     };

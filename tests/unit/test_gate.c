@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -562,7 +563,7 @@ static void publish_denied_stream_name_mismatch_when_name_is_not_the_room(void *
     assert_false(r.allow);
     assert_int_equal(r.reasons, LC_GR_NAME_MISMATCH);
     assert_decision(w, &r, "deny", "stream_name_mismatch");
-    assert_false(session_exists(w, "some_other_name", "42", NULL));
+    assert_false(session_exists(w, w->room, "42", NULL));
     /* no name at all is a mismatch too */
     r = publish(w, NULL, w->stream_key, "42");
     assert_false(r.allow);
@@ -757,6 +758,35 @@ static void publish_done_leaves_other_clients_sessions_live(void **state)
     json_decref(s);
 }
 
+/* SRC BUG (reported to the lead; fails until gate.c is fixed):
+ * lc_gate_publish_done() looks for the live session among only the newest
+ * SESSION_SCAN (64) allow decisions of the room, counting ended ones, and
+ * filters on status afterwards.  A session that stays live while 64 newer
+ * allow decisions are made for its room -- an encoder whose reconnects nginx
+ * refuses as a duplicate publisher (each one allowed by the gate, then closed
+ * by its own publish_done) -- can then never be closed: publish_done answers
+ * LC_ENOTFOUND and the session stays "live" for good. */
+static void publish_done_closes_a_session_older_than_64_newer_ones(void **state)
+{
+    struct world *w = *state;
+    char cid[16];
+    json_t *s = NULL;
+    struct timespec two_ms = {0, 2 * 1000 * 1000};
+    assert_true(publish(w, w->room, w->stream_key, "1").allow);
+    nanosleep(&two_ms, NULL); /* ids order by millisecond: keep "1" the oldest */
+    for (int i = 2; i <= 71; i++) { /* 70 newer allow decisions */
+        snprintf(cid, sizeof cid, "%d", i);
+        assert_true(publish(w, w->room, w->stream_key, cid).allow);
+        struct lc_publish done = {.app = "live", .name = w->room, .clientid = cid};
+        assert_int_equal(lc_gate_publish_done(w->gate, &done), LC_OK);
+    }
+    struct lc_publish done = {.app = "live", .name = w->room, .clientid = "1"};
+    assert_int_equal(lc_gate_publish_done(w->gate, &done), LC_OK);
+    assert_true(session_exists(w, w->room, "1", &s));
+    assert_string_equal(lc_jstr(s, "status"), "ended");
+    json_decref(s);
+}
+
 #define W(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int main(void)
@@ -790,6 +820,7 @@ int main(void)
         W(publish_denied_when_operator_check_is_7_months_old),
         W(publish_done_closes_the_session),
         W(publish_done_leaves_other_clients_sessions_live),
+        W(publish_done_closes_a_session_older_than_64_newer_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
