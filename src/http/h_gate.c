@@ -134,9 +134,9 @@ void lc_h_healthz(struct lc_req *r)
 void lc_h_metrics(struct lc_req *r)
 {
     char *text = NULL;
-    uint64_t commits, submissions;
-    lc_batch_stats(r->app->batch, &commits, &submissions);
-    if (lc_metrics_render(r->app->metrics, commits, submissions, &text) != LC_OK) {
+    struct lc_batch_stats bs;
+    lc_batch_stats(r->app->batch, &bs);
+    if (lc_metrics_render(r->app->metrics, &bs, &text) != LC_OK) {
         lc_reply_fail(r, 500, "internal", "", "cannot render metrics");
         return;
     }

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gate/gate.h"
 
@@ -22,6 +23,7 @@ struct route_stats {
 struct lc_metrics {
     const char *const *names;
     unsigned nroutes;
+    unsigned *alias; /* first route with the same name: its series is shared */
     struct route_stats *routes;
     atomic_uint_fast64_t allow, deny;
     atomic_uint_fast64_t reasons[LC_GR_COUNT];
@@ -30,9 +32,21 @@ struct lc_metrics {
 enum lc_err lc_metrics_new(const char *const *names, unsigned nroutes, struct lc_metrics **out)
 {
     struct lc_metrics *m = calloc(1, sizeof *m);
-    if (!m || !(m->routes = calloc(nroutes, sizeof *m->routes))) {
+    if (!m || !(m->routes = calloc(nroutes, sizeof *m->routes)) ||
+        !(m->alias = calloc(nroutes, sizeof *m->alias))) {
+        if (m)
+            free(m->routes);
         free(m);
         return LC_ENOMEM;
+    }
+    /* routes sharing a name (GET and POST of one hook) share one series */
+    for (unsigned i = 0; i < nroutes; i++) {
+        m->alias[i] = i;
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(names[j], names[i]) == 0) {
+                m->alias[i] = j;
+                break;
+            }
     }
     m->names = names;
     m->nroutes = nroutes;
@@ -42,8 +56,10 @@ enum lc_err lc_metrics_new(const char *const *names, unsigned nroutes, struct lc
 
 void lc_metrics_free(struct lc_metrics *m)
 {
-    if (m)
+    if (m) {
         free(m->routes);
+        free(m->alias);
+    }
     free(m);
 }
 
@@ -51,7 +67,7 @@ void lc_metrics_request(struct lc_metrics *m, unsigned route, int status, uint64
 {
     if (route >= m->nroutes)
         return;
-    struct route_stats *r = &m->routes[route];
+    struct route_stats *r = &m->routes[m->alias[route]];
     int cls = status / 100 - 1;
     atomic_fetch_add_explicit(&r->by_class[cls >= 0 && cls < NCLASSES ? cls : NCLASSES - 1], 1,
                               memory_order_relaxed);
@@ -98,7 +114,33 @@ static void render_route(FILE *f, const char *name, struct route_stats *r)
             (unsigned long long)total);
 }
 
-enum lc_err lc_metrics_render(struct lc_metrics *m, uint64_t commits, uint64_t submissions,
+static void render_batch(FILE *f, const struct lc_batch_stats *b)
+{
+    fprintf(f, "# HELP livecomply_store_group_commits_total Transactions committed by the "
+               "group-commit writer.\n# TYPE livecomply_store_group_commits_total counter\n"
+               "livecomply_store_group_commits_total %llu\n"
+               "# HELP livecomply_store_group_submissions_total Submissions served by the "
+               "group-commit writer.\n# TYPE livecomply_store_group_submissions_total counter\n"
+               "livecomply_store_group_submissions_total %llu\n",
+            (unsigned long long)b->commits, (unsigned long long)b->submissions);
+    fputs("# HELP livecomply_store_group_apply_seconds Time to apply one commit group.\n"
+          "# TYPE livecomply_store_group_apply_seconds histogram\n", f);
+    uint64_t total = 0;
+    for (unsigned k = 0; k <= LC_BATCH_BUCKETS; k++) {
+        total += b->hist[k];
+        if (k < LC_BATCH_BUCKETS)
+            fprintf(f, "livecomply_store_group_apply_seconds_bucket{le=\"%g\"} %llu\n",
+                    lc_batch_bucket_le[k], (unsigned long long)total);
+        else
+            fprintf(f, "livecomply_store_group_apply_seconds_bucket{le=\"+Inf\"} %llu\n",
+                    (unsigned long long)total);
+    }
+    fprintf(f, "livecomply_store_group_apply_seconds_sum %.9f\n"
+               "livecomply_store_group_apply_seconds_count %llu\n",
+            b->seconds, (unsigned long long)b->groups);
+}
+
+enum lc_err lc_metrics_render(struct lc_metrics *m, const struct lc_batch_stats *batch,
                               char **out)
 {
     char *buf = NULL;
@@ -111,7 +153,8 @@ enum lc_err lc_metrics_render(struct lc_metrics *m, uint64_t commits, uint64_t s
     fputs("# HELP livecomply_http_request_duration_seconds Request latency by route.\n"
           "# TYPE livecomply_http_request_duration_seconds histogram\n", f);
     for (unsigned i = 0; i < m->nroutes; i++)
-        render_route(f, m->names[i], &m->routes[i]);
+        if (m->alias[i] == i)
+            render_route(f, m->names[i], &m->routes[i]);
     fputs("# HELP livecomply_gate_decisions_total Go-live decisions by outcome.\n"
           "# TYPE livecomply_gate_decisions_total counter\n", f);
     fprintf(f, "livecomply_gate_decisions_total{outcome=\"allow\"} %llu\n",
@@ -123,13 +166,7 @@ enum lc_err lc_metrics_render(struct lc_metrics *m, uint64_t commits, uint64_t s
     for (unsigned i = 0; i < LC_GR_COUNT; i++)
         fprintf(f, "livecomply_gate_deny_reasons_total{reason=\"%s\"} %llu\n",
                 lc_gate_reason_name(i), (unsigned long long)ld(&m->reasons[i]));
-    fprintf(f, "# HELP livecomply_store_group_commits_total Transactions committed by the "
-               "group-commit writer.\n# TYPE livecomply_store_group_commits_total counter\n"
-               "livecomply_store_group_commits_total %llu\n"
-               "# HELP livecomply_store_group_submissions_total Submissions served by the "
-               "group-commit writer.\n# TYPE livecomply_store_group_submissions_total counter\n"
-               "livecomply_store_group_submissions_total %llu\n",
-            (unsigned long long)commits, (unsigned long long)submissions);
+    render_batch(f, batch);
     if (fclose(f) != 0) {
         free(buf);
         return LC_ENOMEM;

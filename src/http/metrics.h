@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "store/batch.h"
 
 struct lc_metrics;
 
@@ -19,9 +20,9 @@ void lc_metrics_free(struct lc_metrics *m);
 void lc_metrics_request(struct lc_metrics *m, unsigned route, int status, uint64_t ns);
 /* reasons: bit set of enum lc_gate_reason; names from lc_gate_reason_name. */
 void lc_metrics_gate(struct lc_metrics *m, int allow, unsigned reasons);
-/* Text exposition format; *out is heap, owned by the caller.  commits and
- * submissions are the group-commit writer's counters (store/batch.h). */
-LC_MUST_USE enum lc_err lc_metrics_render(struct lc_metrics *m, uint64_t commits,
-                                          uint64_t submissions, char **out);
+/* Text exposition format; *out is heap, owned by the caller.  batch holds
+ * the group-commit writer's counters (store/batch.h). */
+LC_MUST_USE enum lc_err lc_metrics_render(struct lc_metrics *m,
+                                          const struct lc_batch_stats *batch, char **out);
 
 #endif

@@ -12,6 +12,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "core/time.h"
+
+const double lc_batch_bucket_le[LC_BATCH_BUCKETS] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                     0.0025,  0.005,  0.01,    0.05,   0.25};
+
 struct job {
     const struct lc_write *w;
     size_t n;
@@ -28,7 +33,7 @@ struct lc_batch {
     unsigned active;     /* submitters inside lc_batch_submit */
     pthread_cond_t idle; /* signalled when active drops to 0 */
     bool stop;
-    uint64_t commits, submissions;
+    struct lc_batch_stats stats;
 };
 
 /* Applies jobs first..last in one transaction (falling back to one
@@ -113,13 +118,21 @@ enum lc_err lc_batch_submit(struct lc_batch *b, const struct lc_write *w, size_t
         for (struct job *k = &j; k != last; k = k->next)
             njobs++;
         pthread_mutex_unlock(&b->mu);
+        uint64_t t0 = lc_time_mono_ns();
         uint64_t commits = apply_group(b->store, &j, njobs);
+        double secs = (double)(lc_time_mono_ns() - t0) / 1e9;
         pthread_mutex_lock(&b->mu);
-        b->commits += commits;
+        unsigned bucket = 0;
+        while (bucket < LC_BATCH_BUCKETS && secs > lc_batch_bucket_le[bucket])
+            bucket++;
+        b->stats.hist[bucket]++;
+        b->stats.groups++;
+        b->stats.seconds += secs;
+        b->stats.commits += commits;
         struct job *next = last->next;
         for (struct job *k = &j;; k = k->next) {
             k->done = true;
-            b->submissions++;
+            b->stats.submissions++;
             if (k != &j)
                 pthread_cond_signal(&k->cv);
             if (k == last)
@@ -138,10 +151,9 @@ enum lc_err lc_batch_submit(struct lc_batch *b, const struct lc_write *w, size_t
     return j.err;
 }
 
-void lc_batch_stats(struct lc_batch *b, uint64_t *commits, uint64_t *submissions)
+void lc_batch_stats(struct lc_batch *b, struct lc_batch_stats *out)
 {
     pthread_mutex_lock(&b->mu);
-    *commits = b->commits;
-    *submissions = b->submissions;
+    *out = b->stats;
     pthread_mutex_unlock(&b->mu);
 }

@@ -23,7 +23,19 @@ LC_MUST_USE enum lc_err lc_batch_new(struct lc_store *store, struct lc_batch **o
 void lc_batch_free(struct lc_batch *b);
 /* Blocks until w[0..n) are committed (LC_OK) or refused; w is borrowed. */
 LC_MUST_USE enum lc_err lc_batch_submit(struct lc_batch *b, const struct lc_write *w, size_t n);
-/* Transactions committed and submissions served so far. */
-void lc_batch_stats(struct lc_batch *b, uint64_t *commits, uint64_t *submissions);
+#define LC_BATCH_BUCKETS 10
+/* Upper bounds (seconds) of the commit-duration histogram buckets; the
+ * last bucket counts everything slower. */
+extern const double lc_batch_bucket_le[LC_BATCH_BUCKETS];
+
+struct lc_batch_stats {
+    uint64_t commits;     /* transactions committed */
+    uint64_t submissions; /* submissions served */
+    uint64_t groups;      /* leader turns (one apply each, maybe retried) */
+    uint64_t hist[LC_BATCH_BUCKETS + 1]; /* group apply durations */
+    double seconds;       /* sum of group apply durations */
+};
+
+void lc_batch_stats(struct lc_batch *b, struct lc_batch_stats *out);
 
 #endif

@@ -237,6 +237,14 @@ static void run_many(struct fx *f)
         assert_int_equal(w[t].failures, 0);
 }
 
+static void batch_counts(struct lc_batch *b, uint64_t *commits, uint64_t *subs)
+{
+    struct lc_batch_stats st;
+    lc_batch_stats(b, &st);
+    *commits = st.commits;
+    *subs = st.submissions;
+}
+
 static void batch_submissions_from_8_threads_all_land(void **state)
 {
     struct fx *f = *state;
@@ -248,8 +256,17 @@ static void batch_submissions_from_8_threads_all_land(void **state)
         snprintf(id, sizeof id, "rec_%d_%04d", t, PER_THREAD - 1);
         assert_true(exists(f, id, "{\"n\":1}"));
     }
-    lc_batch_stats(f->batch, &commits, &subs);
+    batch_counts(f->batch, &commits, &subs);
     assert_int_equal(subs, THREADS * PER_THREAD);
+    /* every group's apply time lands in exactly one histogram bucket */
+    struct lc_batch_stats st;
+    lc_batch_stats(f->batch, &st);
+    uint64_t in_hist = 0;
+    for (int k = 0; k <= LC_BATCH_BUCKETS; k++)
+        in_hist += st.hist[k];
+    assert_true(st.groups >= 1 && st.groups <= subs);
+    assert_int_equal(in_hist, st.groups);
+    assert_true(st.seconds > 0);
 }
 
 static void batch_concurrent_submissions_share_commits(void **state)
@@ -258,7 +275,7 @@ static void batch_concurrent_submissions_share_commits(void **state)
     uint64_t commits = 0, subs = 0;
     f->g.delay_us = 200; /* a commit takes a while, as an fsync does */
     run_many(f);
-    lc_batch_stats(f->batch, &commits, &subs);
+    batch_counts(f->batch, &commits, &subs);
     assert_int_equal(subs, THREADS * PER_THREAD);
     assert_true(commits >= 1);
     if (commits >= subs)
@@ -419,7 +436,7 @@ static void batch_stats_count_only_transactions_that_committed(void **state)
     pthread_join(first_th, NULL);
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);
-    lc_batch_stats(f->batch, &commits, &subs);
+    batch_counts(f->batch, &commits, &subs);
     assert_int_equal(subs, N + 1);
     assert_int_equal(f->g.ok_calls, 1 + (N - 1));
     assert_int_equal(commits, f->g.ok_calls);
