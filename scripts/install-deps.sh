@@ -3,7 +3,8 @@
 # only when one is missing.  Run as root (or with sudo) on Debian 12.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson-dev
-libsodium-dev libsqlite3-dev libcmocka-dev python3 curl nginx libnginx-mod-rtmp ffmpeg wrk"
+libsodium-dev libsqlite3-dev libcmocka-dev python3 curl nginx libnginx-mod-rtmp ffmpeg wrk
+libvectorscan-dev libutf8proc-dev opencc clang-14 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
