@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/cli.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "ident/ident.h"
@@ -21,16 +22,20 @@ static const char usage_main[] =
     "  serve         run the HTTP API and the nginx-rtmp hooks\n"
     "  token create  create an API token for a role\n"
     "  ident check   validate a resident ID number or a credit code\n"
+    "  scan          moderate lines of text offline with rule packs\n"
+    "  rules check   validate rule-pack files\n"
     "  version       print the version\n"
     "\n"
     "`livecomply COMMAND --help` describes each command.\n";
 
 static const char usage_serve[] =
-    "usage: livecomply serve [--listen ADDR:PORT] [--data DIR] [--threads N] [--demo]\n"
+    "usage: livecomply serve [--listen ADDR:PORT] [--data DIR] [--rules PATH] [--threads N]\n"
+    "                        [--demo]\n"
     "\n"
     "Runs the API, the console endpoints and the nginx-rtmp hooks until SIGTERM/SIGINT.\n"
     "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080)\n"
     "  --data DIR          data folder: database, keys, logs (default ./var)\n"
+    "  --rules PATH        rule packs for moderation (default ./rules if present)\n"
     "  --threads N         HTTP worker threads (default 16, or 8 x cores if more)\n"
     "  --demo              load a small demo data set if the folder is empty\n";
 
@@ -39,6 +44,22 @@ static const char usage_token[] =
     "\n"
     "Prints a new bearer token on stdout.  Only its hash is stored, so keep it.\n"
     "Roles: admin, operator, agency (needs --agency), regulator, hook, ingest.\n";
+
+static const char usage_scan[] =
+    "usage: livecomply scan --rules PATH [--engine auto|vectorscan|ac] [FILE|-]\n"
+    "\n"
+    "Scans each line of FILE (or standard input) with the rule packs in PATH (a\n"
+    "folder of *.rules or one pack) and prints one JSON object per line, in order:\n"
+    "  {\"line\":N,\"verdict\":\"pass|review|block\",\"hits\":[...],\"version\":\"...\"}\n"
+    "A line that cannot be scanned gets {\"line\":N,\"error\":{...}} instead.\n"
+    "Exit 0 when every line was processed, 3 when the packs are invalid.\n";
+
+static const char usage_rules[] =
+    "usage: livecomply rules check PATH...\n"
+    "\n"
+    "Validates rule packs: each PATH is a *.rules file (checked alone) or a folder\n"
+    "(loaded whole, so rule ids must be unique across its packs).  Prints\n"
+    "FILE: ok, N rules or FILE:LINE: problem; exit 0 when all are valid, 3 if not.\n";
 
 static const char usage_ident[] =
     "usage: livecomply ident check (--id-number X | --credit-code X)\n"
@@ -74,7 +95,7 @@ static int bad_arg(const char *usage, const char *arg)
 
 static int cmd_serve(int argc, char **argv)
 {
-    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false};
+    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false, NULL};
     if (wants_help(argc, argv)) {
         fputs(usage_serve, stdout);
         return 0;
@@ -85,6 +106,8 @@ static int cmd_serve(int argc, char **argv)
             o.listen = v;
         else if ((v = opt(argc, argv, &i, "--data")))
             o.data_dir = v;
+        else if ((v = opt(argc, argv, &i, "--rules")))
+            o.rules = v;
         else if ((v = opt(argc, argv, &i, "--threads"))) {
             o.threads = (unsigned)atoi(v);
             if (o.threads < 1 || o.threads > 256) {
@@ -139,6 +162,53 @@ static int cmd_token(int argc, char **argv)
     }
     printf("%s\n", tok);
     return 0;
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+    const char *rules = NULL, *input = NULL;
+    enum lc_engine engine = LC_ENGINE_AUTO;
+    if (wants_help(argc, argv)) {
+        fputs(usage_scan, stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = opt(argc, argv, &i, "--rules"))) {
+            rules = v;
+        } else if ((v = opt(argc, argv, &i, "--engine"))) {
+            if (!strcmp(v, "auto"))
+                engine = LC_ENGINE_AUTO;
+            else if (!strcmp(v, "vectorscan"))
+                engine = LC_ENGINE_VECTORSCAN;
+            else if (!strcmp(v, "ac"))
+                engine = LC_ENGINE_AC;
+            else
+                return bad_arg(usage_scan, v);
+        } else if (!input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
+            input = argv[i];
+        } else {
+            return bad_arg(usage_scan, argv[i]);
+        }
+    }
+    if (!rules) {
+        fprintf(stderr, "livecomply scan: --rules is required\n\n%s", usage_scan);
+        return 2;
+    }
+    return lc_cli_scan(rules, input, engine);
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(usage_rules, stdout);
+        return 0;
+    }
+    if (argc < 3 || strcmp(argv[1], "check") != 0) {
+        fputs(usage_rules, stderr);
+        return 2;
+    }
+    return lc_cli_rules_check(argc - 2, argv + 2);
 }
 
 static int cmd_ident(int argc, char **argv)
@@ -198,6 +268,10 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (!strcmp(cmd, "ident"))
         return cmd_ident(argc - 1, argv + 1);
+    if (!strcmp(cmd, "scan"))
+        return cmd_scan(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rules"))
+        return cmd_rules(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("livecomply %s\n", LC_VERSION);
         return 0;

@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "http/server.h"
+#include "text/text.h"
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -29,6 +30,9 @@ void lc_app_close(struct lc_app *app)
 {
     if (!app)
         return;
+    lc_monitor_free(app->monitor);
+    lc_rules_live_free(app->rules);
+    free(app->rules_path);
     lc_gate_free(app->gate);
     lc_batch_free(app->batch);
     lc_registry_free(app->reg);
@@ -48,6 +52,44 @@ static const char **route_names(void)
         names[i] = lc_routes[i].name;
     names[lc_nroutes] = "unmatched";
     return names;
+}
+
+/* Loads the rule packs and starts the monitor.  With no path given, ./rules
+ * is used when it exists; otherwise moderation stays off (503 on its
+ * endpoints) and the registry and gate still run. */
+int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t whylen);
+int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t whylen)
+{
+    struct stat st;
+    if (!path) {
+        if (stat("rules", &st) != 0)
+            return 0;
+        path = "rules";
+    }
+    struct lc_ruleset *rs = NULL;
+    struct lc_rules_diag diag = {0};
+    if (lc_text_init() != LC_OK) {
+        snprintf(why, whylen, "cannot build the text tables");
+        return -1;
+    }
+    if (lc_rules_load(path, LC_ENGINE_AUTO, &rs, &diag) != LC_OK) {
+        snprintf(why, whylen, "rule packs: %s:%u: %s", diag.file[0] ? diag.file : path,
+                 diag.line, diag.message);
+        return -1;
+    }
+    app->rules_path = strdup(path);
+    if (!app->rules_path || lc_rules_live_new(rs, &app->rules) != LC_OK) {
+        lc_ruleset_free(rs);
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    if (lc_monitor_new(app->store, app->reg, app->rules, app->events, &app->monitor) != LC_OK) {
+        snprintf(why, whylen, "cannot start the monitor");
+        return -1;
+    }
+    fprintf(stderr, "rule packs: %zu rules (%s)\n", lc_ruleset_count(rs),
+            lc_ruleset_version(rs));
+    return 0;
 }
 
 int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen)

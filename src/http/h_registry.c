@@ -119,6 +119,7 @@ static const char *kind_of(const char *path)
         {"/v1/hosts", LC_K_HOST},          {"/v1/trainings", LC_K_TRAINING},
         {"/v1/rooms", LC_K_ROOM},          {"/v1/blacklist", LC_K_BLACKLIST},
         {"/v1/gate/decisions", LC_K_DECISION}, {"/v1/sessions", LC_K_DECISION},
+        {"/v1/violations", LC_K_VIOLATION},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         size_t n = strlen(map[i].prefix);
@@ -233,6 +234,12 @@ void lc_h_list(struct lc_req *r)
         }
     } else if (!strcmp(kind, LC_K_TRAINING)) {
         q.ref = lc_query(r, "host_id");
+    } else if (!strcmp(kind, LC_K_VIOLATION)) {
+        q.ref = lc_query(r, "room_id");
+        q.key = lc_query(r, "status");
+        q.field = lc_query(r, "host_id") ? "host_id" : NULL;
+        q.value = lc_query(r, "host_id");
+        q.newest_first = true;
     }
     list(r, &q);
 }

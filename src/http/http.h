@@ -14,10 +14,12 @@
 #include "gate/gate.h"
 #include "http/auth.h"
 #include "http/metrics.h"
+#include "monitor/monitor.h"
 #include "registry/registry.h"
 #include "store/batch.h"
 
 #define LC_JSON_BODY_MAX (64 * 1024)
+#define LC_BATCH_BODY_MAX (8 * 1024 * 1024) /* /v1/events and /v1/scan */
 #define LC_MAX_PARAMS 3
 
 /* Everything the handlers share; built by lc_app_open (app.c). */
@@ -30,6 +32,9 @@ struct lc_app {
     struct lc_log *access, *events;
     struct lc_metrics *metrics;
     struct lc_cache *tokens; /* recent token lookups */
+    struct lc_rules_live *rules; /* current rule packs, or NULL if none */
+    struct lc_monitor *monitor;  /* NULL without rule packs */
+    char *rules_path;            /* where packs are (re)loaded from */
 };
 
 struct lc_req {
@@ -37,8 +42,9 @@ struct lc_req {
     struct MHD_Connection *conn;
     const char *method, *path;
     uint64_t started_ns;
-    char *body; /* NUL-terminated; capped at LC_JSON_BODY_MAX */
+    char *body; /* NUL-terminated; capped at cap */
     size_t body_len;
+    size_t cap; /* body cap for this path */
     bool too_big;
     unsigned route; /* index into the route table (metrics) */
     const char *params[LC_MAX_PARAMS];
@@ -97,5 +103,9 @@ void lc_h_list_sub(struct lc_req *r);
 void lc_h_hook_publish(struct lc_req *r);
 void lc_h_hook_publish_done(struct lc_req *r);
 void lc_h_hook_ignore(struct lc_req *r);
+void lc_h_scan(struct lc_req *r);
+void lc_h_events(struct lc_req *r);
+void lc_h_rules_reload(struct lc_req *r);
+void lc_h_rules_info(struct lc_req *r);
 
 #endif

@@ -48,6 +48,12 @@ const struct lc_route lc_routes[] = {
     {"GET", "/v1/blacklist/{}", ALL_READ, lc_h_get, "blacklist_entry"},
     {"GET", "/v1/gate/decisions", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "gate_decisions"},
     {"GET", "/v1/sessions", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "sessions"},
+    {"POST", "/v1/scan", LC_ROLE_INGEST | STAFF, lc_h_scan, "scan"},
+    {"POST", "/v1/events", LC_ROLE_INGEST, lc_h_events, "events"},
+    {"GET", "/v1/violations", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "violations"},
+    {"GET", "/v1/violations/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "violation"},
+    {"GET", "/v1/rules", ALL_READ, lc_h_rules_info, "rules"},
+    {"POST", "/v1/rules/reload", LC_ROLE_ADMIN, lc_h_rules_reload, "rules_reload"},
 };
 const unsigned lc_nroutes = sizeof lc_routes / sizeof *lc_routes;
 

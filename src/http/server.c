@@ -92,10 +92,24 @@ static enum MHD_Result send_reply(struct lc_req *r)
     return ok;
 }
 
-static bool declared_too_big(struct MHD_Connection *c)
+static bool declared_too_big(struct MHD_Connection *c, size_t cap)
 {
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    return cl && strtoull(cl, NULL, 10) > LC_JSON_BODY_MAX;
+    return cl && strtoull(cl, NULL, 10) > cap;
+}
+
+/* Batches (events, scans) may be large; everything else is small. */
+static size_t body_cap(const char *url)
+{
+    return !strcmp(url, "/v1/events") || !strcmp(url, "/v1/scan") ? LC_BATCH_BODY_MAX
+                                                                   : LC_JSON_BODY_MAX;
+}
+
+static void too_large(struct lc_req *r)
+{
+    lc_reply_fail(r, 413, "body_too_large", "",
+                  r->cap > LC_JSON_BODY_MAX ? "the body is larger than 8 MiB"
+                                            : "the body is larger than 64 KiB");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -107,18 +121,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *r = (struct lc_req){.app = cls, .conn = conn, .method = method, .path = url,
-                             .started_ns = lc_time_mono_ns(), .route = lc_nroutes};
+                             .started_ns = lc_time_mono_ns(), .route = lc_nroutes,
+                             .cap = body_cap(url)};
         *con_cls = r;
-        if (!declared_too_big(conn))
+        if (!declared_too_big(conn, r->cap))
             return MHD_YES;
         r->close = true;
-        lc_reply_fail(r, 413, "body_too_large", "", "the body is larger than 64 KiB");
+        too_large(r);
         return send_reply(r);
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_big || r->body_len + n > LC_JSON_BODY_MAX) {
+        if (r->too_big || r->body_len + n > r->cap) {
             r->too_big = true;
             return MHD_YES;
         }
@@ -134,7 +149,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->status) /* already answered (413 above) */
         return MHD_YES;
     if (r->too_big)
-        lc_reply_fail(r, 413, "body_too_large", "", "the body is larger than 64 KiB");
+        too_large(r);
     else
         lc_dispatch(r);
     if (!r->status)
@@ -207,6 +222,7 @@ static struct MHD_Daemon *start_daemon(struct lc_app *app, struct sockaddr_in *s
 }
 
 int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen);
+int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t whylen);
 void lc_app_close(struct lc_app *app);
 enum lc_err lc_demo_load(struct lc_app *app, const char *dir, const char *listen);
 
@@ -231,6 +247,11 @@ int lc_serve(const struct lc_serve_opts *o)
     if (lc_app_open(o->data_dir, &app, why, sizeof why) != 0) {
         fprintf(stderr, "livecomply serve: %s\n", why);
         return 1;
+    }
+    if (lc_app_load_rules(app, o->rules, why, sizeof why) != 0) {
+        fprintf(stderr, "livecomply serve: %s\n", why);
+        lc_app_close(app);
+        return 3;
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     /* handlers block while their decision commits (group commit), so more

@@ -16,6 +16,7 @@ struct lc_serve_opts {
     const char *data_dir;
     unsigned threads;     /* worker threads; 0 = default */
     bool demo;            /* load the demo data set into an empty folder */
+    const char *rules;    /* rule packs (folder or file); NULL: ./rules if present */
 };
 
 /* Blocks until a stop signal; returns a process exit code. */

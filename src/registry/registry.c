@@ -887,6 +887,7 @@ struct list_ctx {
     const struct lc_access *a;
     json_t *items;
     size_t want;
+    const char *field, *value; /* body filter, or NULL */
     char last[LC_ID_MAX];
     bool more;
 };
@@ -894,11 +895,19 @@ struct list_ctx {
 static int list_one(void *p, const struct lc_record *r)
 {
     struct list_ctx *c = p;
+    json_t *body = json_loads(r->body, 0, NULL);
+    if (c->field && body) {
+        const char *v = lc_jstr(body, c->field);
+        if (!v || strcmp(v, c->value) != 0) {
+            json_decref(body);
+            return 0;
+        }
+    }
     if (json_array_size(c->items) == c->want) {
+        json_decref(body);
         c->more = true;
         return 1;
     }
-    json_t *body = json_loads(r->body, 0, NULL);
     json_t *v = body ? view(c->reg, r, body, c->a) : NULL;
     json_decref(body);
     if (v)
@@ -910,7 +919,7 @@ static int list_one(void *p, const struct lc_record *r)
 enum lc_err lc_registry_list(struct lc_registry *reg, const struct lc_list_req *q,
                              const struct lc_access *a, json_t **out, struct lc_errinfo *e)
 {
-    struct list_ctx c = {reg, a, json_array(), q->limit, "", false};
+    struct list_ctx c = {reg, a, json_array(), q->limit, q->field, q->value, "", false};
     if (!c.items)
         return no_mem(e);
     bool by_id = !strcmp(q->kind, LC_K_AGENCY) && a && a->agency;
@@ -921,7 +930,7 @@ enum lc_err lc_registry_list(struct lc_registry *reg, const struct lc_list_req *
                           .after_id = q->cursor,
                           .from = q->from,
                           .to = q->to,
-                          .limit = q->limit + 1,
+                          .limit = q->field ? 0 : q->limit + 1, /* filtered: read on */
                           .newest_first = q->newest_first};
     enum lc_err err = by_id ? LC_OK : lc_store_list(reg->store, &sq, list_one, &c);
     if (by_id) {
@@ -939,6 +948,22 @@ enum lc_err lc_registry_list(struct lc_registry *reg, const struct lc_list_req *
 
 /* ---- facts for the gate ----------------------------------------------- */
 
+/* Fills out from a stored room record. */
+static enum lc_err room_facts_of(struct lc_record *rec, struct lc_room_facts *out)
+{
+    json_t *body = json_loads(rec->body, 0, NULL);
+    if (!body)
+        return LC_ECORRUPT;
+    const char *agency = lc_jstr(body, "agency_id");
+    out->found = true;
+    snprintf(out->id, sizeof out->id, "%s", rec->id);
+    snprintf(out->host_id, sizeof out->host_id, "%s", lc_jstr(body, "host_id"));
+    snprintf(out->operator_id, sizeof out->operator_id, "%s", lc_jstr(body, "operator_id"));
+    snprintf(out->agency_id, sizeof out->agency_id, "%s", agency ? agency : "");
+    json_decref(body);
+    return LC_OK;
+}
+
 enum lc_err lc_registry_room_by_key(struct lc_registry *reg, const char *stream_key,
                                     struct lc_room_facts *out)
 {
@@ -949,19 +974,24 @@ enum lc_err lc_registry_room_by_key(struct lc_registry *reg, const char *stream_
     enum lc_err err = lc_store_find(reg->store, LC_K_ROOM, key, &rec);
     if (err == LC_ENOTFOUND)
         return LC_OK;
-    if (err != LC_OK)
-        return err;
-    json_t *body = json_loads(rec.body, 0, NULL);
-    if (body) {
-        out->found = true;
-        snprintf(out->id, sizeof out->id, "%s", rec.id);
-        snprintf(out->host_id, sizeof out->host_id, "%s", lc_jstr(body, "host_id"));
-        snprintf(out->operator_id, sizeof out->operator_id, "%s",
-                 lc_jstr(body, "operator_id"));
-    }
-    json_decref(body);
+    if (err == LC_OK)
+        err = room_facts_of(&rec, out);
     lc_record_cleanup(&rec);
-    return body ? LC_OK : LC_ECORRUPT;
+    return err;
+}
+
+enum lc_err lc_registry_room_facts(struct lc_registry *reg, const char *room_id,
+                                   struct lc_room_facts *out)
+{
+    struct lc_record rec = {0};
+    memset(out, 0, sizeof *out);
+    enum lc_err err = lc_store_get(reg->store, LC_K_ROOM, room_id, &rec);
+    if (err == LC_ENOTFOUND)
+        return LC_OK;
+    if (err == LC_OK)
+        err = room_facts_of(&rec, out);
+    lc_record_cleanup(&rec);
+    return err;
 }
 
 static void person_facts(struct lc_registry *reg, const struct lc_record *rec, json_t *body,

@@ -111,6 +111,8 @@ struct lc_list_req {
     const char *kind;
     const char *ref;    /* parent filter (host_id for trainings, ...) */
     const char *key;    /* key filter (a decision's outcome) */
+    const char *field;  /* with value: keep records whose body has */
+    const char *value;  /*   field == value (string), e.g. host_id */
     const char *cursor; /* id after which to continue */
     int64_t from, to;   /* created_at range when to > 0 */
     size_t limit;       /* 1..500 */
@@ -139,7 +141,11 @@ struct lc_room_facts {
     char id[LC_ID_MAX];
     char host_id[LC_ID_MAX];
     char operator_id[LC_ID_MAX];
+    char agency_id[LC_ID_MAX]; /* the host's agency, may be "" */
 };
+/* By room id; out->found is false when there is no such room. */
+LC_MUST_USE enum lc_err lc_registry_room_facts(struct lc_registry *reg, const char *room_id,
+                                               struct lc_room_facts *out);
 LC_MUST_USE enum lc_err lc_registry_room_by_key(struct lc_registry *reg, const char *stream_key,
                                                 struct lc_room_facts *out);
 /* kind: LC_K_HOST, LC_K_OPERATOR or LC_K_AGENCY. */

@@ -5,19 +5,38 @@
  * match found in normalised text can be shown and appealed on the original.
  * Rule literals go through the same function, so folding is consistent on
  * both sides.  Folds, in order, per code point:
- *   - noise removal: white space, punctuation and symbols, zero-width and
- *     format characters, variation selectors, emoji, '*', '·' (dropped);
+ *   - noise removal: white space, punctuation and symbols, controls,
+ *     zero-width and format characters, variation selectors, emoji and
+ *     pictographs, '*', '·' (dropped); a symbol that folds to a letter or
+ *     digit (Ⓦ, ①, ™) is kept as that letter or digit;
  *   - compatibility forms (NFKC + case fold, from utf8proc): full-width to
  *     half-width, circled and styled digits and letters, upper to lower;
+ *     combining marks are dropped (é and e + U+0301 both give e), and
+ *     non-ASCII decimal digits (٣, १, 𝟑) become ASCII;
  *   - traditional to simplified Chinese (single characters, from OpenCC's
- *     STCharacters/TSCharacters data, generated at build time);
- *   - homoglyphs: Cyrillic and Greek letters that look like Latin ones;
- *   - numerals: Chinese numerals (一二三…九十零〇两幺壹贰…) and digit look-alikes
- *     (o/O for 0 only between digits, l/I for 1 only between digits) to ASCII
- *     digits;
- *   - repeat collapse: a run of the same non-digit character becomes one.
- * Tables are built once (lc_text_init, thread-safe); normalising allocates
- * only inside struct lc_norm, which can be reused across calls. */
+ *     TSCharacters data, generated at build time);
+ *   - homoglyphs: Cyrillic, Greek and Armenian letters and Latin small
+ *     capitals that look like Latin ones (е -> e, Н -> н -> h, ν -> v);
+ *   - numerals: Chinese numerals 零〇一二三四五六七八九两幺, financial
+ *     壹贰叁肆伍陆柒捌玖 and their traditional forms, to ASCII digits (十百千万
+ *     are positional and stay); digit look-alikes: a run of o (-> 0) and
+ *     l or i (-> 1; after case folding, so O and I too) with a digit right
+ *     before and right after it, e.g. 1o0 -> 100, 1oo2 -> 1002, 1ox stays;
+ *   - repeat collapse: a run of the same non-digit character becomes one,
+ *     so "hello" -> "helo" and 加加微信 -> 加微信; digits never collapse.
+ * Characters are compared after noise removal, so "微 微" collapses and
+ * "1 o 0" gives 100.  Normalising is idempotent.
+ *
+ * Offsets: start[i] and end[i] give the original span of output byte i.
+ * Both arrays are non-decreasing.  All bytes of one output character share a
+ * span; a character that folds to several (⑩ -> 10, ㎏ -> kg) gives them all
+ * its span; the kept character of a collapsed run spans the whole run; a
+ * combining mark's bytes join the span of the character before it.
+ *
+ * Tables are built once (lc_text_init, thread-safe, a few tens of ms;
+ * lc_text_normalize calls it too) and are read-only afterwards; normalising
+ * allocates only inside struct lc_norm, which can be reused across calls.
+ * One struct lc_norm must not be used by two threads at once. */
 #ifndef LC_TEXT_TEXT_H
 #define LC_TEXT_TEXT_H
 
@@ -36,21 +55,28 @@ struct lc_norm {
 };
 
 /* Builds the fold tables; safe to call from several threads, cheap after
- * the first call.  LC_ENOMEM if they cannot be built. */
+ * the first call.  LC_ENOMEM if they cannot be built (and then for good:
+ * the build is not retried). */
 LC_MUST_USE enum lc_err lc_text_init(void);
 
+/* An empty lc_norm owning nothing; cleanup frees its buffers (NULL is
+ * fine, and so is cleaning up twice). */
 void lc_norm_init(struct lc_norm *n);
 void lc_norm_cleanup(struct lc_norm *n);
 
-/* Normalises in[0..len) into out (reusing its buffers).  Inputs over
- * LC_TEXT_MAX bytes are LC_ETOOBIG.  Invalid UTF-8 is LC_EINVAL with the
- * byte offset of the first bad sequence in *bad (if bad is non-NULL); out is
- * then left empty. */
+/* Normalises in[0..len) into out (reusing and growing its buffers; out keeps
+ * owning them).  in may be NULL when len is 0.  Inputs over LC_TEXT_MAX bytes
+ * are LC_ETOOBIG.  Strict UTF-8 only: overlongs, surrogates, code points past
+ * U+10FFFF, stray continuation bytes and truncated sequences are LC_EINVAL
+ * with the byte offset of the first bad sequence in *bad (if bad is
+ * non-NULL; untouched otherwise).  On any failure (also LC_ENOMEM) out is
+ * left empty: len 0 and text "" if it was allocated. */
 #define LC_TEXT_MAX (1u << 20)
 LC_MUST_USE enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out,
                                           size_t *bad);
 
-/* The original span of normalised bytes [s, e): *os, *oe (e > s). */
+/* The original span of normalised bytes [s, e): *os, *oe (e > s).  Requests
+ * outside [0, len) are clamped; an empty n gives 0, 0. */
 void lc_norm_span(const struct lc_norm *n, size_t s, size_t e, uint32_t *os, uint32_t *oe);
 
 #endif

@@ -1,0 +1,544 @@
+/* match.c -- the public face of the matcher: validation, engine choice,
+ * the Vectorscan engine, scratch management, and the ordering contract.
+ *
+ * Every expression is checked and parsed here first, the same way for both
+ * engines, so an expression that one engine accepts the other accepts too.
+ *
+ * Vectorscan.  All expressions go into one block-mode database, each under
+ * its own index as the Vectorscan id (the caller's ids need not be unique,
+ * and the index tells us the expression's width).  Literals are spelt as
+ * escaped regexes; compiling them with hs_compile_multi costs the same as
+ * hs_compile_lit_multi (measured: 100,000 CJK literals in about 3 s either
+ * way) and saves a second database and a second scan per text.  Nothing
+ * uses HS_FLAG_UTF8: text and patterns are treated as bytes, which is what
+ * offsets are counted in and makes invalid UTF-8 harmless.  Literals and
+ * fixed-width patterns need no start-of-match tracking (start = end -
+ * width); only variable-width patterns get HS_FLAG_SOM_LEFTMOST.  Hits are
+ * gathered from the callback into the scratch, then sorted by (end, id,
+ * start) and cut to one per (id, end): the leftmost start.
+ *
+ * A self-test guards the Vectorscan runtime.  Debian's 5.4.9 dispatches to
+ * an AVX-512 scanner on CPUs that have it, and that scanner misses matches
+ * (found by test_match_diff: "6x?" over 64 'b's and "68" reports nothing;
+ * the core2, corei7 and avx2 scanners of the same fat library are right;
+ * upstream fixed AVX-512 tail handling in 5.4.13, VectorCamp/vectorscan
+ * PR #378 and #375).  So, once per process, probe() runs a handful of
+ * scans with known answers through hs_scan; if it fails, the fat runtime's
+ * avx2/corei7/core2 entry points are tried in turn, and if none passes,
+ * Vectorscan counts as unavailable and AUTO falls back to our engine. */
+#include "match/match.h"
+
+#include <dlfcn.h>
+#include <hs/hs.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "match/ac.h"
+#include "match/match_priv.h"
+#include "match/pattern.h"
+
+struct lc_matcher {
+    enum lc_engine engine; /* LC_ENGINE_VECTORSCAN or LC_ENGINE_AC */
+    size_t n;
+    hs_database_t *db; /* NULL when there are no expressions */
+    unsigned *uid;     /* Vectorscan id (expression index) -> caller's id */
+    uint32_t *width;   /* match width in bytes, or 0 when SOM reports the start */
+    struct lc_ac *ac;
+    double build_seconds;
+};
+
+struct lc_scratch {
+    hs_scratch_t *hs;  /* grown for every Vectorscan matcher this scratch served */
+    struct lc_hit *vh; /* one scan's Vectorscan hits, before ordering */
+    size_t vh_len, vh_cap;
+    bool vh_oom; /* a hit could not be stored */
+    struct lc_match_acbuf ac;
+};
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
+                                                          const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+typedef hs_error_t (*scan_fn)(const hs_database_t *db, const char *data, unsigned length,
+                              unsigned flags, hs_scratch_t *scratch,
+                              match_event_handler on_match, void *ctx);
+
+static pthread_once_t vs_once = PTHREAD_ONCE_INIT;
+static scan_fn vs_scan;               /* NULL: Vectorscan is not usable */
+static const char *vs_path = "none";  /* which scanner vs_scan is */
+
+struct probe_ctx {
+    unsigned long long ends[8];
+    unsigned n;
+};
+
+static int probe_on_match(unsigned id, unsigned long long from, unsigned long long to,
+                          unsigned flags, void *ctx)
+{
+    struct probe_ctx *c = ctx;
+    if (c->n < 8)
+        c->ends[c->n] = to;
+    c->n++;
+    return 0;
+}
+
+/* True when f finds "6" of 6x? wherever it sits in runs of filler: the
+ * cases the AVX-512 scanner of Vectorscan 5.4.9 gets wrong, plus the
+ * plain literal and SOM forms as a sanity check. */
+static bool probe(scan_fn f)
+{
+    static const struct {
+        const char *re;
+        unsigned flags;
+    } cases[] = {{"6x?", 0}, {"[0-9_a]?67?", HS_FLAG_SOM_LEFTMOST}, {"68", 0}};
+    hs_database_t *db = NULL;
+    hs_scratch_t *scr = NULL;
+    hs_compile_error_t *cerr = NULL;
+    char buf[256];
+    bool ok = true;
+    for (size_t k = 0; ok && k < sizeof cases / sizeof cases[0]; k++) {
+        if (hs_compile(cases[k].re, cases[k].flags, HS_MODE_BLOCK, NULL, &db, &cerr) !=
+                HS_SUCCESS ||
+            hs_alloc_scratch(db, &scr) != HS_SUCCESS) {
+            ok = false;
+            break;
+        }
+        for (unsigned at = 0; ok && at < 160; at += (at < 56 || at > 72) ? 7 : 1)
+            for (unsigned tail = 1; ok && tail < 90; tail += tail < 4 ? 1 : 13) {
+                memset(buf, 'b', sizeof buf);
+                buf[at] = '6';
+                buf[at + 1] = '8';
+                struct probe_ctx c = {{0}, 0};
+                unsigned len = at + 1 + tail;
+                unsigned long long want = cases[k].re[1] == '8' ? at + 2 : at + 1;
+                if (want > len)
+                    continue;
+                ok = f(db, buf, len, 0, scr, probe_on_match, &c) == HS_SUCCESS && c.n == 1 &&
+                     c.ends[0] == want;
+            }
+        hs_free_scratch(scr);
+        hs_free_database(db);
+        scr = NULL;
+        db = NULL;
+    }
+    if (cerr)
+        hs_free_compile_error(cerr);
+    hs_free_scratch(scr);
+    hs_free_database(db);
+    return ok;
+}
+
+#if defined(__x86_64__)
+/* An entry point of Vectorscan's x86 fat runtime, if this library has it. */
+static scan_fn fat_entry(const char *name)
+{
+    void *sym = dlsym(RTLD_DEFAULT, name);
+    scan_fn f = NULL;
+    if (sym)
+        memcpy(&f, &sym, sizeof f);
+    return f;
+}
+#endif
+
+static void pick_scanner(void)
+{
+    if (hs_valid_platform() != HS_SUCCESS)
+        return;
+    if (probe(hs_scan)) {
+        vs_scan = hs_scan;
+        vs_path = "hs_scan";
+        return;
+    }
+#if defined(__x86_64__)
+    scan_fn f;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && (f = fat_entry("avx2_hs_scan")) && probe(f)) {
+        vs_scan = f;
+        vs_path = "avx2_hs_scan";
+        return;
+    }
+    if (__builtin_cpu_supports("sse4.2") && (f = fat_entry("corei7_hs_scan")) && probe(f)) {
+        vs_scan = f;
+        vs_path = "corei7_hs_scan";
+        return;
+    }
+    if (__builtin_cpu_supports("ssse3") && (f = fat_entry("core2_hs_scan")) && probe(f)) {
+        vs_scan = f;
+        vs_path = "core2_hs_scan";
+        return;
+    }
+#endif
+    vs_path = "none (every scanner failed the self-test)";
+}
+
+bool lc_match_vectorscan_available(void)
+{
+    pthread_once(&vs_once, pick_scanner);
+    return vs_scan != NULL;
+}
+
+const char *lc_match_vectorscan_path(void)
+{
+    pthread_once(&vs_once, pick_scanner);
+    return vs_path;
+}
+
+void lc_match_free(struct lc_matcher *m)
+{
+    if (!m)
+        return;
+    hs_free_database(m->db);
+    free(m->uid);
+    free(m->width);
+    lc_match_ac_free(m->ac);
+    free(m);
+}
+
+enum lc_engine lc_match_engine(const struct lc_matcher *m)
+{
+    return m->engine;
+}
+
+static enum lc_err build_vectorscan(struct lc_matcher *m, const struct lc_pattern *p, size_t n,
+                                    const struct lc_match_pat *pats, char *err, size_t errlen)
+{
+    enum lc_err e = LC_ENOMEM;
+    char **exprs = calloc(n, sizeof *exprs);
+    unsigned *flags = calloc(n, sizeof *flags), *ids = calloc(n, sizeof *ids);
+    hs_compile_error_t *cerr = NULL;
+    m->uid = calloc(n, sizeof *m->uid);
+    m->width = calloc(n, sizeof *m->width);
+    if (!exprs || !flags || !ids || !m->uid || !m->width)
+        goto out;
+    for (size_t k = 0; k < n; k++) {
+        m->uid[k] = p[k].id;
+        ids[k] = (unsigned)k;
+        if (p[k].literal) {
+            size_t len = strlen(p[k].expr);
+            exprs[k] = lc_match_lit_regex((const uint8_t *)p[k].expr, len);
+            m->width[k] = (uint32_t)len;
+        } else {
+            exprs[k] = lc_match_pat_regex(&pats[k]);
+            if (pats[k].minw == pats[k].maxw)
+                m->width[k] = pats[k].minw;
+            else
+                flags[k] = HS_FLAG_SOM_LEFTMOST;
+        }
+        if (!exprs[k])
+            goto out;
+    }
+    hs_error_t rc = hs_compile_multi((const char *const *)exprs, flags, ids, (unsigned)n,
+                                     HS_MODE_BLOCK, NULL, &m->db, &cerr);
+    if (rc != HS_SUCCESS) {
+        m->db = NULL;
+        const char *why = cerr && cerr->message ? cerr->message : "compile failed";
+        if (cerr && cerr->expression >= 0)
+            set_err(err, errlen, "pattern %d: vectorscan: %s", cerr->expression, why);
+        else
+            set_err(err, errlen, "vectorscan: %s", why);
+        e = rc == HS_NOMEM ? LC_ENOMEM : LC_EINVAL;
+        goto out;
+    }
+    e = LC_OK;
+out:
+    if (cerr)
+        hs_free_compile_error(cerr);
+    if (exprs)
+        for (size_t k = 0; k < n; k++)
+            free(exprs[k]);
+    free(exprs);
+    free(flags);
+    free(ids);
+    return e;
+}
+
+static enum lc_err build_ac(struct lc_matcher *m, const struct lc_pattern *p, size_t n,
+                            const struct lc_match_pat *pats)
+{
+    size_t nl = 0, np = 0;
+    for (size_t k = 0; k < n; k++)
+        nl += p[k].literal;
+    np = n - nl;
+    struct lc_match_lit *lits = malloc((nl ? nl : 1) * sizeof *lits);
+    struct lc_match_patin *pins = malloc((np ? np : 1) * sizeof *pins);
+    enum lc_err e = LC_ENOMEM;
+    if (!lits || !pins)
+        goto out;
+    nl = np = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (p[k].literal)
+            lits[nl++] = (struct lc_match_lit){(const uint8_t *)p[k].expr,
+                                               (uint32_t)strlen(p[k].expr), p[k].id};
+        else
+            pins[np++] = (struct lc_match_patin){&pats[k], p[k].id};
+    }
+    e = lc_match_ac_build(lits, nl, pins, np, &m->ac);
+out:
+    free(lits);
+    free(pins);
+    return e;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+enum lc_err lc_match_compile(const struct lc_pattern *p, size_t n, enum lc_engine engine,
+                             struct lc_matcher **out, char *err, size_t errlen)
+{
+    struct lc_match_pat *pats = NULL;
+    struct lc_matcher *m = NULL;
+    enum lc_err e = LC_EINVAL;
+    double t0 = now_seconds();
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out || (n && !p)) {
+        set_err(err, errlen, "no patterns given");
+        goto out;
+    }
+    if (n > UINT32_MAX / 4) {
+        set_err(err, errlen, "too many patterns (%zu)", n);
+        e = LC_ETOOBIG;
+        goto out;
+    }
+    if (engine == LC_ENGINE_AUTO)
+        engine = lc_match_vectorscan_available() ? LC_ENGINE_VECTORSCAN : LC_ENGINE_AC;
+    else if (engine == LC_ENGINE_VECTORSCAN && !lc_match_vectorscan_available()) {
+        set_err(err, errlen, "Vectorscan cannot run on this CPU");
+        goto out;
+    } else if (engine != LC_ENGINE_VECTORSCAN && engine != LC_ENGINE_AC) {
+        set_err(err, errlen, "unknown engine %d", (int)engine);
+        goto out;
+    }
+
+    pats = calloc(n ? n : 1, sizeof *pats);
+    if (!pats) {
+        e = LC_ENOMEM;
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!p[k].expr) {
+            set_err(err, errlen, "pattern %zu: no expression", k);
+            e = LC_EINVAL;
+            goto out;
+        }
+        if (p[k].literal) {
+            size_t len = strlen(p[k].expr);
+            if (len == 0) {
+                set_err(err, errlen, "pattern %zu: empty literal", k);
+                e = LC_EINVAL;
+                goto out;
+            }
+            if (len > LC_MATCH_MAX_LIT) {
+                set_err(err, errlen, "pattern %zu: literal longer than %d bytes", k,
+                        LC_MATCH_MAX_LIT);
+                e = LC_EINVAL;
+                goto out;
+            }
+        } else {
+            e = lc_match_pat_parse(p[k].expr, k, &pats[k], err, errlen);
+            if (e != LC_OK)
+                goto out;
+        }
+    }
+
+    m = calloc(1, sizeof *m);
+    if (!m) {
+        e = LC_ENOMEM;
+        goto out;
+    }
+    m->engine = engine;
+    m->n = n;
+    if (engine == LC_ENGINE_VECTORSCAN)
+        e = n ? build_vectorscan(m, p, n, pats, err, errlen) : LC_OK;
+    else
+        e = build_ac(m, p, n, pats);
+    if (e != LC_OK) {
+        if (e == LC_ENOMEM && err && errlen && !err[0])
+            set_err(err, errlen, "out of memory");
+        else if (e == LC_ETOOBIG && err && errlen && !err[0])
+            set_err(err, errlen, "the patterns are too large for the automaton");
+        goto out;
+    }
+    m->build_seconds = now_seconds() - t0;
+    *out = m;
+    m = NULL;
+out:
+    if (pats)
+        for (size_t k = 0; k < n; k++)
+            lc_match_pat_cleanup(&pats[k]);
+    free(pats);
+    lc_match_free(m);
+    return e;
+}
+
+/* ---- scratch ----------------------------------------------------------- */
+
+enum lc_err lc_match_scratch_grow(const struct lc_matcher *m, struct lc_scratch *s)
+{
+    if (!m || !s)
+        return LC_EINVAL;
+    if (m->engine == LC_ENGINE_VECTORSCAN) {
+        if (!m->db)
+            return LC_OK;
+        hs_error_t rc = hs_alloc_scratch(m->db, &s->hs);
+        if (rc == HS_SUCCESS)
+            return LC_OK;
+        return rc == HS_NOMEM ? LC_ENOMEM : LC_EIO;
+    }
+    return lc_match_acbuf_fit(&s->ac, m->ac);
+}
+
+enum lc_err lc_match_scratch_new(const struct lc_matcher *m, struct lc_scratch **out)
+{
+    if (!out)
+        return LC_EINVAL;
+    struct lc_scratch *s = calloc(1, sizeof *s);
+    if (!s)
+        return LC_ENOMEM;
+    if (m) {
+        enum lc_err e = lc_match_scratch_grow(m, s);
+        if (e != LC_OK) {
+            lc_match_scratch_free(s);
+            return e;
+        }
+    }
+    *out = s;
+    return LC_OK;
+}
+
+void lc_match_scratch_free(struct lc_scratch *s)
+{
+    if (!s)
+        return;
+    hs_free_scratch(s->hs);
+    free(s->vh);
+    lc_match_acbuf_cleanup(&s->ac);
+    free(s);
+}
+
+/* ---- scan -------------------------------------------------------------- */
+
+struct vs_ctx {
+    const struct lc_matcher *m;
+    struct lc_scratch *s;
+};
+
+static int vs_on_match(unsigned idx, unsigned long long from, unsigned long long to,
+                       unsigned flags, void *ctx)
+{
+    struct vs_ctx *c = ctx;
+    struct lc_scratch *s = c->s;
+    if (s->vh_len == s->vh_cap) {
+        size_t cap = s->vh_cap ? s->vh_cap * 2 : 64;
+        struct lc_hit *h = realloc(s->vh, cap * sizeof *h);
+        if (!h) {
+            s->vh_oom = true;
+            return 1;
+        }
+        s->vh = h;
+        s->vh_cap = cap;
+    }
+    uint32_t w = c->m->width[idx];
+    s->vh[s->vh_len++] =
+        (struct lc_hit){c->m->uid[idx], w ? (uint32_t)to - w : (uint32_t)from, (uint32_t)to};
+    return 0;
+}
+
+static int vh_cmp(const void *a, const void *b)
+{
+    const struct lc_hit *x = a, *y = b;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static enum lc_err scan_vectorscan(const struct lc_matcher *m, struct lc_scratch *s,
+                                   const char *text, uint32_t len, lc_hit_fn fn, void *ctx)
+{
+    if (!m->db)
+        return LC_OK;
+    struct vs_ctx c = {m, s};
+    s->vh_len = 0;
+    s->vh_oom = false;
+    hs_error_t rc = vs_scan(m->db, text ? text : "", len, 0, s->hs, vs_on_match, &c);
+    if (s->vh_oom)
+        return LC_ENOMEM;
+    if (rc == HS_INVALID)
+        return LC_EINVAL; /* the scratch was not grown for this database */
+    if (rc == HS_SCRATCH_IN_USE)
+        return LC_EBUSY;
+    if (rc == HS_NOMEM)
+        return LC_ENOMEM;
+    if (rc != HS_SUCCESS)
+        return LC_EIO;
+
+    struct lc_hit *h = s->vh;
+    size_t n = s->vh_len;
+    for (size_t k = 1; k < n; k++)
+        if (vh_cmp(&h[k - 1], &h[k]) > 0) {
+            qsort(h, n, sizeof *h, vh_cmp);
+            break;
+        }
+    for (size_t k = 0; k < n; k++) {
+        if (k && h[k].end == h[k - 1].end && h[k].id == h[k - 1].id)
+            continue;
+        if (fn(ctx, &h[k]))
+            break;
+    }
+    return LC_OK;
+}
+
+enum lc_err lc_match_scan(const struct lc_matcher *m, struct lc_scratch *s, const char *text,
+                          size_t len, lc_hit_fn fn, void *ctx)
+{
+    if (!m || !s || !fn || (!text && len))
+        return LC_EINVAL;
+    if (len > UINT32_MAX)
+        return LC_ETOOBIG;
+    if (m->engine == LC_ENGINE_VECTORSCAN)
+        return scan_vectorscan(m, s, text, (uint32_t)len, fn, ctx);
+    return lc_match_ac_scan(m->ac, &s->ac, (const uint8_t *)text, (uint32_t)len, fn, ctx);
+}
+
+/* ---- private: figures for benchmarks ----------------------------------- */
+
+void lc_match_stats(const struct lc_matcher *m, struct lc_match_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->build_seconds = m->build_seconds;
+    if (m->engine == LC_ENGINE_VECTORSCAN) {
+        size_t sz = 0;
+        if (m->db && hs_database_size(m->db, &sz) == HS_SUCCESS)
+            st->bytes = sz;
+        st->bytes += m->n * (sizeof *m->uid + sizeof *m->width);
+    } else {
+        st->bytes = lc_match_ac_footprint(m->ac);
+        lc_match_ac_stats(m->ac, &st->states, &st->slots);
+    }
+}
+
+size_t lc_match_scratch_bytes(const struct lc_scratch *s)
+{
+    size_t sz = 0;
+    if (s->hs && hs_scratch_size(s->hs, &sz) != HS_SUCCESS)
+        sz = 0;
+    return sz + s->vh_cap * sizeof *s->vh + lc_match_acbuf_size(&s->ac);
+}

@@ -1,0 +1,408 @@
+/* scan.c -- the scan pipeline of lc_rules_scan: normalise, one matcher scan
+ * for every expression (rule expressions, allow words, context and domain
+ * cues), then decide each rule hit.
+ *
+ * Most chat messages have no rule hit at all, so the fast path is:
+ * normalise into the scanner's reused buffers, scan, see that no rule
+ * expression matched, answer "pass".  Nothing is allocated on that path once
+ * the scanner's buffers have grown, and JSON is built only for hits and only
+ * when the caller asks for it.
+ *
+ * Deciding a hit (only when there is one):
+ *   1. it is dropped if an occurrence of one of its rule's allow words
+ *      contains it (both in normalised bytes);
+ *   2. unless the text is in a domain (a domain cue occurs, or the caller
+ *      names a declared domain), each context in the rule's `exempt` list
+ *      whose cue lies within `window` characters of the hit applies:
+ *      cancel wins over lower;
+ *   3. hits are mapped to the original text and deduplicated per (rule,
+ *      original span).
+ * Allow and cue lookups sort the occurrences by (owner, start) and keep a
+ * running maximum of their ends, so each check is a binary search however
+ * many occurrences a long listing has. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules_int.h"
+#include "text/text.h"
+
+/* A match of one expression: ref is the rule (rule hits, allow words) or
+ * the context (cues); s, e are normalised byte offsets, or characters for
+ * cues once the context step has converted them. */
+struct occ {
+    uint32_t ref;
+    uint32_t s, e;
+};
+
+/* A decided rule hit. */
+struct dhit {
+    uint32_t rule;
+    uint32_t s, e;   /* normalised bytes */
+    uint32_t os, oe; /* original bytes */
+    uint32_t exempt; /* context index, or UINT32_MAX */
+    uint8_t sev, act;
+    bool lowered;
+};
+
+struct lc_scanner {
+    struct lc_norm norm;
+    struct lc_scratch *scratch;
+    uint64_t serial; /* ruleset the scratch was last made or grown for */
+    const struct rexpr *x;
+    size_t nx;
+    struct occ *rh, *al, *cu;
+    size_t nrh, nal, ncu, cap_rh, cap_al, cap_cu;
+    uint32_t *pmax_al, *pmax_cu, *cidx;
+    size_t cap_pal, cap_pcu, cap_cidx;
+    struct dhit *dh;
+    size_t cap_dh;
+    size_t total;
+    bool domain_hit, nomem, toobig;
+};
+
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+    void **p = pp;
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        if (nc > (SIZE_MAX / 2) / elem)
+            return -1;
+        nc *= 2;
+    }
+    void *q = realloc(*p, nc * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+enum lc_err lc_scanner_new(struct lc_scanner **out)
+{
+    struct lc_scanner *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return LC_ENOMEM;
+    lc_norm_init(&sc->norm);
+    *out = sc;
+    return LC_OK;
+}
+
+void lc_scanner_free(struct lc_scanner *sc)
+{
+    if (!sc)
+        return;
+    lc_norm_cleanup(&sc->norm);
+    lc_match_scratch_free(sc->scratch);
+    free(sc->rh);
+    free(sc->al);
+    free(sc->cu);
+    free(sc->pmax_al);
+    free(sc->pmax_cu);
+    free(sc->cidx);
+    free(sc->dh);
+    free(sc);
+}
+
+static inline int push(struct lc_scanner *sc, struct occ **a, size_t *n, size_t *cap,
+                       const struct lc_hit *h, uint32_t ref)
+{
+    if (*n == *cap && grow(a, cap, *n + 1, sizeof **a)) {
+        sc->nomem = true;
+        return 1;
+    }
+    (*a)[(*n)++] = (struct occ){ref, h->start, h->end};
+    return 0;
+}
+
+static int on_hit(void *ctx, const struct lc_hit *h)
+{
+    struct lc_scanner *sc = ctx;
+    if (h->id >= sc->nx || h->start > h->end || h->end > sc->norm.len)
+        return 0; /* not ours; cannot happen with a matcher we compiled */
+    if (++sc->total > LC_RULES_MATCHES_MAX) {
+        sc->toobig = true;
+        return 1;
+    }
+    const struct rexpr *x = &sc->x[h->id];
+    switch (x->kind) {
+    case RX_RULE: return push(sc, &sc->rh, &sc->nrh, &sc->cap_rh, h, x->ref);
+    case RX_ALLOW: return push(sc, &sc->al, &sc->nal, &sc->cap_al, h, x->ref);
+    case RX_CUE: return push(sc, &sc->cu, &sc->ncu, &sc->cap_cu, h, x->ref);
+    default: sc->domain_hit = true; return 0;
+    }
+}
+
+static int cmp_occ(const void *a, const void *b)
+{
+    const struct occ *x = a, *y = b;
+    if (x->ref != y->ref)
+        return x->ref < y->ref ? -1 : 1;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    return (x->e > y->e) - (x->e < y->e);
+}
+
+/* Sorts occurrences by (ref, s) and fills pmax[i] with the largest end among
+ * the occurrences of the same ref up to i. */
+static void index_occ(struct occ *a, size_t n, uint32_t *pmax)
+{
+    qsort(a, n, sizeof *a, cmp_occ);
+    for (size_t i = 0; i < n; i++)
+        pmax[i] = (i > 0 && a[i - 1].ref == a[i].ref && pmax[i - 1] > a[i].e) ? pmax[i - 1] : a[i].e;
+}
+
+/* Is there an occurrence of ref with s <= maxs and e >= mine? */
+static bool occ_query(const struct occ *a, const uint32_t *pmax, size_t n, uint32_t ref,
+                      uint32_t maxs, uint32_t mine)
+{
+    /* last index with (ref, s) <= (ref, maxs) */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid].ref < ref || (a[mid].ref == ref && a[mid].s <= maxs))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0 || a[lo - 1].ref != ref)
+        return false;
+    return pmax[lo - 1] >= mine;
+}
+
+static int cmp_dhit(const void *a, const void *b)
+{
+    const struct dhit *x = a, *y = b;
+    if (x->os != y->os)
+        return x->os < y->os ? -1 : 1;
+    if (x->oe != y->oe)
+        return x->oe < y->oe ? -1 : 1;
+    if (x->rule != y->rule)
+        return x->rule < y->rule ? -1 : 1;
+    /* duplicates: the one that counts most first (not exempted, stronger) */
+    bool xe = x->exempt != UINT32_MAX, ye = y->exempt != UINT32_MAX;
+    if (xe != ye)
+        return xe ? 1 : -1;
+    if (x->act != y->act)
+        return x->act > y->act ? -1 : 1;
+    return (x->s > y->s) - (x->s < y->s);
+}
+
+static bool in_domain(const struct lc_ruleset *rs, const struct lc_scanner *sc, const char *domain)
+{
+    if (sc->domain_hit)
+        return true;
+    if (domain && domain[0])
+        for (size_t i = 0; i < rs->ndomains; i++)
+            if (strcmp(rs->domains[i].name, domain) == 0)
+                return true;
+    return false;
+}
+
+static int set(json_t *o, const char *k, json_t *v)
+{
+    return v ? json_object_set_new(o, k, v) : -1;
+}
+
+static enum lc_err to_json(const struct lc_ruleset *rs, const struct lc_scanner *sc,
+                           const struct lc_scan_item *item, size_t n, json_t **hits)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return LC_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct dhit *d = &sc->dh[i];
+        const struct rrule *r = &rs->rules[d->rule];
+        json_t *o = json_object();
+        int bad = !o;
+        bad |= !bad && set(o, "rule", json_string(r->id));
+        bad |= !bad && set(o, "category", json_string(r->category));
+        bad |= !bad && set(o, "severity", json_string(lc_severity_name(d->sev)));
+        bad |= !bad && set(o, "action", json_string(lc_action_name(d->act)));
+        bad |= !bad && set(o, "basis", json_string(r->basis));
+        bad |= !bad && set(o, "start", json_integer(d->os));
+        bad |= !bad && set(o, "end", json_integer(d->oe));
+        bad |= !bad && set(o, "original", json_stringn(item->text + d->os, d->oe - d->os));
+        bad |= !bad && set(o, "normalized", json_stringn(sc->norm.text + d->s, d->e - d->s));
+        if (d->exempt != UINT32_MAX)
+            bad |= !bad && set(o, "exempted_by", json_string(rs->ctxs[d->exempt].name));
+        if (d->lowered)
+            bad |= !bad && set(o, "lowered", json_true());
+        if (bad || json_array_append_new(arr, o)) {
+            if (!bad)
+                o = NULL; /* append_new took it either way */
+            json_decref(o);
+            json_decref(arr);
+            return LC_ENOMEM;
+        }
+    }
+    *hits = arr;
+    return LC_OK;
+}
+
+/* Rule hits are in sc->rh: decide them into sc->dh; returns how many. */
+static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                     const struct lc_scan_item *item, bool *ctx_nomem)
+{
+    /* 1. allow words */
+    if (sc->nal) {
+        if (grow(&sc->pmax_al, &sc->cap_pal, sc->nal, sizeof *sc->pmax_al)) {
+            *ctx_nomem = true;
+            return 0;
+        }
+        index_occ(sc->al, sc->nal, sc->pmax_al);
+        size_t k = 0;
+        for (size_t i = 0; i < sc->nrh; i++) {
+            const struct occ *h = &sc->rh[i];
+            if (!occ_query(sc->al, sc->pmax_al, sc->nal, h->ref, h->s, h->e))
+                sc->rh[k++] = *h;
+        }
+        sc->nrh = k;
+        if (!k)
+            return 0;
+    }
+
+    /* 2. contexts, measured in characters of normalised text */
+    bool use_ctx = sc->ncu && !in_domain(rs, sc, item->domain);
+    if (use_ctx) {
+        size_t len = sc->norm.len;
+        if (grow(&sc->cidx, &sc->cap_cidx, len + 1, sizeof *sc->cidx) ||
+            grow(&sc->pmax_cu, &sc->cap_pcu, sc->ncu, sizeof *sc->pmax_cu)) {
+            *ctx_nomem = true;
+            return 0;
+        }
+        uint32_t c = 0;
+        const unsigned char *t = (const unsigned char *)sc->norm.text;
+        for (size_t i = 0; i < len; i++) {
+            sc->cidx[i] = c;
+            c += (t[i] & 0xC0) != 0x80;
+        }
+        sc->cidx[len] = c;
+        for (size_t i = 0; i < sc->ncu; i++) {
+            sc->cu[i].s = sc->cidx[sc->cu[i].s];
+            sc->cu[i].e = sc->cidx[sc->cu[i].e];
+        }
+        index_occ(sc->cu, sc->ncu, sc->pmax_cu);
+    }
+
+    if (grow(&sc->dh, &sc->cap_dh, sc->nrh, sizeof *sc->dh)) {
+        *ctx_nomem = true;
+        return 0;
+    }
+    for (size_t i = 0; i < sc->nrh; i++) {
+        const struct occ *h = &sc->rh[i];
+        const struct rrule *r = &rs->rules[h->ref];
+        struct dhit *d = &sc->dh[i];
+        d->rule = h->ref;
+        d->s = h->s;
+        d->e = h->e;
+        d->exempt = UINT32_MAX;
+        d->lowered = false;
+        d->sev = r->severity;
+        d->act = r->action;
+        if (use_ctx && r->n_exempt) {
+            uint32_t hs = sc->cidx[h->s], he = sc->cidx[h->e];
+            for (uint32_t k = 0; k < r->n_exempt; k++) {
+                uint32_t ci = rs->exempt[r->exempt_off + k];
+                const struct rctx *cx = &rs->ctxs[ci];
+                uint32_t lo = hs > cx->window ? hs - cx->window : 0;
+                uint32_t hi = he + cx->window;
+                if (!occ_query(sc->cu, sc->pmax_cu, sc->ncu, ci, hi, lo))
+                    continue;
+                if (cx->effect == CTX_CANCEL) {
+                    d->exempt = ci;
+                    d->lowered = false;
+                    break;
+                }
+                d->lowered = true;
+            }
+            if (d->lowered) {
+                if (d->act > LC_ACT_LOG)
+                    d->act--;
+                if (d->sev > LC_SEV_LOW)
+                    d->sev--;
+            }
+        }
+        lc_norm_span(&sc->norm, h->s, h->e, &d->os, &d->oe);
+    }
+
+    /* 3. one hit per (rule, original span) */
+    size_t n = sc->nrh;
+    if (n > 1) {
+        qsort(sc->dh, n, sizeof *sc->dh, cmp_dhit);
+        size_t k = 1;
+        for (size_t i = 1; i < n; i++) {
+            const struct dhit *p = &sc->dh[k - 1], *d = &sc->dh[i];
+            if (d->rule == p->rule && d->os == p->os && d->oe == p->oe)
+                continue;
+            sc->dh[k++] = *d;
+        }
+        n = k;
+    }
+    return n;
+}
+
+enum lc_err lc_rules_scan(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                          const struct lc_scan_item *item, enum lc_verdict *verdict, json_t **hits,
+                          size_t *bad)
+{
+    if (!rs || !sc || !item || (!item->text && item->len))
+        return LC_EINVAL;
+    const char *text = item->text ? item->text : "";
+    enum lc_err e = lc_text_normalize(text, item->len, &sc->norm, bad);
+    if (e)
+        return e;
+
+    sc->nrh = sc->nal = sc->ncu = sc->total = 0;
+    sc->domain_hit = sc->nomem = sc->toobig = false;
+    if (rs->m && sc->norm.len) {
+        if (!sc->scratch) {
+            if ((e = lc_match_scratch_new(rs->m, &sc->scratch)))
+                return e;
+            sc->serial = rs->serial;
+        } else if (sc->serial != rs->serial) {
+            if ((e = lc_match_scratch_grow(rs->m, sc->scratch)))
+                return e;
+            sc->serial = rs->serial;
+        }
+        sc->x = rs->exprs;
+        sc->nx = rs->nexprs;
+        e = lc_match_scan(rs->m, sc->scratch, sc->norm.text, sc->norm.len, on_hit, sc);
+        if (sc->nomem)
+            return LC_ENOMEM;
+        if (sc->toobig)
+            return LC_ETOOBIG;
+        if (e)
+            return e;
+    }
+
+    size_t n = 0;
+    if (sc->nrh) {
+        bool oom = false;
+        n = decide(rs, sc, item, &oom);
+        if (oom)
+            return LC_ENOMEM;
+    }
+
+    enum lc_verdict v = LC_VERDICT_PASS;
+    for (size_t i = 0; i < n; i++) {
+        const struct dhit *d = &sc->dh[i];
+        if (d->exempt != UINT32_MAX)
+            continue;
+        if (d->act == LC_ACT_BLOCK) {
+            v = LC_VERDICT_BLOCK;
+            break;
+        }
+        if (d->act == LC_ACT_REVIEW)
+            v = LC_VERDICT_REVIEW;
+    }
+    if (hits) {
+        struct lc_scan_item it = *item;
+        it.text = text;
+        if ((e = to_json(rs, sc, &it, n, hits)))
+            return e;
+    }
+    *verdict = v;
+    return LC_OK;
+}
