@@ -95,33 +95,50 @@ def approx_norm(s):
 
 
 # ---- pack model -------------------------------------------------------------
+# Sub-labels: the category of a hit is the pack's family (absolute_claim,
+# counterfeit, gambling, pyramid, fraud, contraband, contact, harassment);
+# the finer label is written as a comment and, where one family has several,
+# as a code inside the rule id (CTB-WPN-0001 is a weapons rule).
+SUBCODE = {
+    "scam": "SCM", "investment": "INV", "card_trading": "CRD", "fake_data": "FAK",
+    "review_manipulation": "REV", "weapons": "WPN", "explosives": "EXP", "knives": "KNF",
+    "drugs": "DRG", "documents": "DOC", "invoices": "TAX", "surveillance": "SPY",
+    "exam_cheating": "EXM", "personal_data": "PII", "wildlife": "WLD", "insult": "INS",
+    "threat": "THR", "doxxing": "DOX", "slur": "SLR", "defamation": "DEF", "contact_details": "PAT",
+}
+
+
 class Rule:
-    def __init__(self, rid, category, severity, action, basis, literals=(), patterns=(),
+    def __init__(self, rid, label, severity, action, basis, literals=(), patterns=(),
                  allows=(), exempt=(), note=None):
         assert severity in SEV and action in ACT, (rid, severity, action)
-        self.id, self.category, self.severity, self.action = rid, category, severity, action
+        self.id, self.label, self.severity, self.action = rid, label, severity, action
+        self.category = None  # set by Pack.add
         self.basis, self.note = basis, note
         self.literals, self.patterns = list(literals), list(patterns)
         self.allows, self.exempt = list(allows), list(exempt)
 
 
 class Pack:
-    def __init__(self, name, title, intro):
-        self.name, self.title, self.intro = name, title, intro
+    def __init__(self, name, category, title, intro):
+        self.name, self.category, self.title, self.intro = name, category, title, intro
         self.rules, self.contexts, self.domains = [], [], []
 
     def add(self, rule):
+        rule.category = self.category
         self.rules.append(rule)
         return rule
 
-    def family(self, prefix, category, basis, terms, severity, action, exempt=(), start=1):
-        """terms: a list of str, or (literal or [literals], dict(overrides))."""
+    def family(self, prefix, label, basis, terms, severity, action, exempt=(), start=1):
+        """terms: a list of str, or (literal or [literals], dict(overrides)).
+        Ids are PREFIX-NNNN, or PREFIX-SUB-NNNN for labels in SUBCODE."""
+        head = prefix + ("-" + SUBCODE[label] if label in SUBCODE else "")
         for i, t in enumerate(terms, start):
             opts = {}
             if isinstance(t, tuple):
                 t, opts = t
             lits = [t] if isinstance(t, str) else list(t)
-            self.add(Rule("%s-%04d" % (prefix, i), opts.get("category", category),
+            self.add(Rule("%s-%04d" % (head, i), opts.get("label", label),
                           opts.get("severity", severity), opts.get("action", action),
                           opts.get("basis", basis), lits, opts.get("patterns", ()),
                           opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note")))
@@ -147,6 +164,9 @@ def most_specific_wins(pack):
                     r._have.add(nl)
 
 
+SHORT_OK = {"最"}  # single-character literals that are meant
+
+
 def lint(packs):
     ids, problems = {}, []
     for p in packs:
@@ -169,6 +189,8 @@ def lint(packs):
                     problems.append("%s: %r is empty after normalisation" % (r.id, l))
                 if "#" in l:
                     problems.append("%s: %r contains '#', a comment" % (r.id, l))
+                if len(n) < 2 and n not in SHORT_OK:
+                    problems.append("%s: %r normalises to %r, too short to mean anything" % (r.id, l, n))
             for l in r.literals:
                 n = approx_norm(l)
                 if n in seen:
@@ -211,8 +233,7 @@ def render(p):
             w("cue " + c)
     for r in p.rules:
         w("")
-        if r.note:
-            w("# " + r.note)
+        w("# " + r.label + (": " + r.note if r.note else ""))
         w("rule " + r.id)
         w("category " + r.category)
         w("severity " + r.severity)
@@ -233,7 +254,7 @@ def render(p):
 # 1. absolute claims (广告法 第九条第三项) and guaranteed-effect claims
 # =============================================================================
 def absolute_claims():
-    p = Pack("absolute_claims", "absolute terms in advertising, and guaranteed-effect claims", """
+    p = Pack("absolute_claims", "absolute_claim", "absolute terms in advertising, and guaranteed-effect claims", """
 Advertising Law Art. 9(3) bans 国家级, 最高级, 最佳 and terms of the same or
 similar meaning in advertisements; a host recommending goods in their own
 name is advertising (直播电商监督管理办法 Art. 35).  SAMR's 广告绝对化用语
@@ -248,8 +269,8 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
         ("self_comparison", "cancel", 12,
          "指南第六条第（一）项: comparing the seller's own products (比上一代最好)",
          ["比上一代", "比上代", "比老款", "比旧款", "比以前", "比之前", "相比上一代", "较上一代",
-          "比上一款", "比前代", "历代", "自家", "我们家", "本店", "我家", "本品牌", "同系列",
-          "本系列", "这个系列", "升级版", "新一代", "迭代"]),
+          "比上一款", "比前代", "历代", "全店", "店里所有", "本店所有", "我们家所有", "自家产品中",
+          "本品牌中", "同系列中", "本系列中", "这个系列里", "所有款里", "几款里", "几款中"]),
         ("usage_tip", "cancel", 6,
          "指南第六条第（二）项: use, time and storage tips (最佳食用期, 最好冷藏)",
          ["食用", "饮用", "使用方法", "使用时间", "保存", "储存", "存放", "赏味期", "保质期",
@@ -300,9 +321,9 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
                   "第一款", "第一排", "第一季度", "第一印象", "第一感觉", "第一条", "第一点", "第一层",
                   "第一道", "第一套", "第一场", "第一周", "第一年", "第一件事", "第一部分"] + \
                  ["第1%d" % d for d in range(10)]
-    p.add(Rule("ABS-0001", "absolute_claim", "medium", "review", B["absolute"], ["最"],
+    p.add(Rule("ABS-0001", "absolute", "medium", "review", B["absolute"], ["最"],
                allows=zui_allow, exempt=ex, note="the bare 最: every 最X not listed below"))
-    p.add(Rule("ABS-0002", "absolute_claim", "medium", "review", B["absolute"], ["第一"],
+    p.add(Rule("ABS-0002", "absolute", "medium", "review", B["absolute"], ["第一"],
                allows=diyi_allow, exempt=ex, note="the bare 第一, with ordinals and 第10-第19 allowed"))
     zui = ["最佳", "最好", "最强", "最优", "最优秀", "最高级", "最高档", "最先进", "最大", "最低价",
            "最便宜", "最划算", "最安全", "最健康", "最有效", "最顶级", "最权威", "最正宗", "最专业",
@@ -315,7 +336,7 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
                  "最大": ["最大限度"],
                  "最先": ["最先到", "最先下单"]}
     terms = [(z, {"allow": allow_for.get(z, ())}) for z in zui]
-    p.family("ABS", "absolute_claim", B["absolute"], terms, "medium", "review", ex, start=3)
+    p.family("ABS", "absolute", B["absolute"], terms, "medium", "review", ex, start=3)
     n = 3 + len(terms)
     other = [
         "全网第一", "全国第一", "全球第一", "世界第一", "销量第一", "排名第一", "行业第一",
@@ -337,7 +358,7 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
                    "NO.1": digits_after("no"),
                    "TOP1": digits_after("top"),
                    "第一名": ["第一名下单", "第一名拍下"]}
-    p.family("ABS", "absolute_claim", B["absolute"],
+    p.family("ABS", "absolute", B["absolute"],
              [(t, {"allow": other_allow.get(t, ())}) for t in other], "medium", "review", ex, start=n)
     n += len(other)
     english = [
@@ -350,7 +371,7 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
     ]
     en_allow = {"the best": ["all the best", "do the best", "try the best", "the best way to"],
                 "number 1": ["number 1%d" % d for d in range(10)]}
-    p.family("ABS", "absolute_claim", B["absolute"],
+    p.family("ABS", "absolute", B["absolute"],
              [(t, {"allow": en_allow.get(t, ())}) for t in english], "medium", "review", ex, start=n)
     # Guaranteed effect: medicine and health food (block; never exempt).
     medical = [
@@ -455,7 +476,7 @@ CF_WORDS = [
 
 
 def counterfeit():
-    p = Pack("counterfeit", "counterfeit goods and trademark infringement", """
+    p = Pack("counterfeit", "counterfeit", "counterfeit goods and trademark infringement", """
 Selling counterfeit or IP-infringing goods is a red line (网络直播营销管理办法
 Art. 18(3), 直播电商监督管理办法 Art. 33(2)); using another's registered mark on
 the same goods infringes it (商标法 Art. 57), and platforms must act on
@@ -465,7 +486,8 @@ are another, one rule per brand and word, so a hit names the brand (useful
 for the rights holder's notice).  Review, not block: the jargon also has
 innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
     generic = [
-        ("高仿", {}), ("A货", {}), ("超A", {}), ("精仿", {}), ("高精仿", {}),
+        ("高仿", {"allow": ["高仿真"], "note": "高仿真 (lifelike artificial plants, models) is allowed"}),
+        ("A货", {}), ("超A", {}), ("精仿", {}), ("高精仿", {}),
         ("原单", {"allow": ["原单号", "原单据", "原单价"]}),
         ("复刻", {"allow": ["官方复刻", "复刻经典", "经典复刻", "品牌复刻", "复刻版游戏"]}),
         ("1比1", {"note": "1:1 alone would normalise to 11 (':' is noise), so it is written 1比1 (一比一 folds to it)"}),
@@ -481,7 +503,7 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
         ("fake shoes", {}), ("first copy", {}), ("master copy", {}), ("unauthorized copy", {}),
         ("bootleg", {}),
     ]
-    p.family("CF", "counterfeit", B["counterfeit"], generic, "high", "review")
+    p.family("CF", "jargon", B["counterfeit"], generic, "high", "review")
     for cn, latins, slug in BRANDS:
         for code, label, words in CF_WORDS:
             lits = []
@@ -495,8 +517,8 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
                 if k not in seen:
                     seen.add(k)
                     uniq.append(l)
-            p.add(Rule("CF-%s-%s" % (slug, code), "counterfeit_brand", "high", "review",
-                       B["counterfeit"], uniq))
+            p.add(Rule("CF-%s-%s" % (slug, code), "brand", "high", "review",
+                       B["counterfeit"], uniq, note="%s x %s" % (cn, label)))
         en = []
         for l in latins:
             en += ["replica " + l, l + " replica", "fake " + l, l + " knockoff", "knockoff " + l,
@@ -507,7 +529,8 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
             if k not in seen:
                 seen.add(k)
                 uniq.append(l)
-        p.add(Rule("CF-%s-EN" % slug, "counterfeit_brand", "high", "review", B["counterfeit"], uniq))
+        p.add(Rule("CF-%s-EN" % slug, "brand", "high", "review", B["counterfeit"], uniq,
+                   note="%s in English" % cn))
     return p
 
 
@@ -515,7 +538,7 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
 # 3. gambling
 # =============================================================================
 def gambling():
-    p = Pack("gambling", "gambling and illegal lotteries", """
+    p = Pack("gambling", "gambling", "gambling and illegal lotteries", """
 Gambling, running a gambling venue, and promoting either are crimes
 (刑法 Art. 303) and red lines in live commerce (网络直播营销管理办法
 Art. 18(7)); lottery tickets may only be sold through licensed channels
@@ -551,7 +574,7 @@ Block.""")
 # 4. pyramid selling
 # =============================================================================
 def pyramid():
-    p = Pack("pyramid", "pyramid selling (传销)", """
+    p = Pack("pyramid", "pyramid", "pyramid selling (传销)", """
 禁止传销条例 Art. 7 defines pyramid selling by its mechanics: paying to join
 (入门费), rewards for recruiting (拉人头, 发展下线) and pay computed on the
 downline (团队计酬); organising it is a crime (刑法 Art. 224-1).  The terms
@@ -562,13 +585,15 @@ below are those mechanics and the jargon of known schemes.  Block.""")
         "报单费", "会员费返利", "直推奖", "见点奖", "对碰奖", "层碰奖", "太阳线", "双轨制奖金",
         "人传人", "复投", "排单", "互助盘", "资金盘", "拆分盘", "静态钱包", "动态钱包", "矿机收益",
         "拉新返佣无上限", "推荐越多赚越多", "躺赚", "裂变收益", "无限代", "三级分销", "伞下业绩",
-        "代理费返还", "交钱入会", "招募下线", "团队奖", "市场补贴",
+        "代理费返还", "交钱入会", "招募下线", "团队奖", "市场补贴", "传销",
     ]
     zh_opts = {"三级分销": {"severity": "high", "action": "review",
                          "note": "three-level distribution is lawful below three levels: review"},
                "复投": {"allow": ["复投资"]},
                "团队奖": {"severity": "high", "action": "review"},
-               "市场补贴": {"severity": "medium", "action": "review"}}
+               "市场补贴": {"severity": "medium", "action": "review"},
+               "传销": {"severity": "high", "action": "review", "allow": ["反传销", "打击传销", "举报传销"],
+                      "note": "the word itself reviews: a buyer may be the one saying it"}}
     p.family("PYR", "pyramid_selling", B["pyramid"], [(t, zh_opts.get(t, {})) for t in zh],
              "critical", "block")
     en = ["pyramid scheme", "ponzi scheme", "ponzi", "recruit your friends and earn", "downline",
@@ -584,7 +609,7 @@ below are those mechanics and the jargon of known schemes.  Block.""")
 # 5. fraud, fake returns, account trading, fake data
 # =============================================================================
 def fraud():
-    p = Pack("fraud", "fraud, guaranteed-return investment claims, card trading and fake data", """
+    p = Pack("fraud", "fraud", "fraud, guaranteed-return investment claims, card trading and fake data", """
 Fraud (刑法 Art. 266) and the telecom-fraud supply chain: renting or selling
 bank cards, phone cards and accounts (反电信网络诈骗法 Art. 31; 刑法
 Art. 287-2).  Investment promotion must not promise returns or safety of
@@ -596,57 +621,35 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
             "退款理赔", "安全账户", "先交保证金", "解冻费", "刷信誉", "私下转账", "网贷口子",
             "黑户贷款", "征信修复", "洗白征信", "花呗套现", "信用卡套现", "白条套现", "套现秒到",
             "中奖了请", "领取奖金需", "注销校园贷", "兼职打字", "点赞兼职", "做任务赚佣金",
-            "垫付", "刷流水"]
+            "垫付", "刷流水",
+            "get rich quick", "send me the code", "pay with gift cards", "crypto giveaway", "task scam"]
     scam_allow = {"带单": ["带单品"], "垫付": ["运费垫付", "垫付运费"]}
-    p.family("FRD", "fraud", B["fraud"], [(t, {"allow": scam_allow.get(t, ())}) for t in scam],
+    p.family("FRD", "scam", B["fraud"], [(t, {"allow": scam_allow.get(t, ())}) for t in scam],
              "critical", "block")
-    n = len(scam) + 1
     invest = ["稳赚不赔", "保本高收益", "保本保息", "高额回报", "无风险高收益", "零风险", "稳赚", "包赚",
               "保赚", "翻倍收益", "收益翻倍", "保本", "保收益", "荐股", "原始股", "年化收益保证",
-              "月息", "日息", "投资翻倍", "稳定收益无风险"]
+              "月息", "日息", "投资翻倍", "稳定收益无风险",
+              "guaranteed returns", "risk-free profit", "risk free investment", "double your money",
+              "guaranteed profit", "no risk high return"]
     invest_opts = {"保本": {"allow": ["保本金", "保本价"]}, "零风险": {"allow": ["零风险试用"]},
                    "月息": {"severity": "high", "action": "review"},
                    "日息": {"severity": "high", "action": "review"}}
-    p.family("FRD", "investment_fraud", B["invest"], [(t, invest_opts.get(t, {})) for t in invest],
-             "critical", "block", start=n)
-    n += len(invest)
+    p.family("FRD", "investment", B["invest"], [(t, invest_opts.get(t, {})) for t in invest],
+             "critical", "block")
     cards = ["跑分", "收购银行卡", "出租银行卡", "出售银行卡", "收卡", "两卡", "收购电话卡", "出租微信号",
              "买卖微信号", "代实名", "代认证", "刷脸认证兼职", "出租收款码", "收购对公账户", "出租支付宝",
-             "u商", "承兑商", "洗钱"]
+             "u商", "承兑商", "洗钱", "money mule", "rent your bank account"]
     cards_allow = {"收卡": ["收卡片", "收卡包"], "跑分": ["跑分软件测试", "安兔兔跑分", "跑分成绩"],
                    "两卡": ["两卡槽", "两卡两待", "两卡一卡"], "洗钱": ["反洗钱"]}
     p.family("FRD", "card_trading", B["cards"],
-             [(t, {"allow": cards_allow.get(t, ())}) for t in cards], "critical", "block", start=n)
-    n += len(cards)
+             [(t, {"allow": cards_allow.get(t, ())}) for t in cards], "critical", "block")
     fake = ["刷粉", "买粉", "刷赞", "刷流量", "刷播放", "刷销量", "刷好评", "刷评论", "代刷", "僵尸粉",
-            "刷人气", "刷在线", "机器人刷", "刷数据", "刷单平台", "刷关注", "刷收藏"]
-    p.family("FRD", "fake_data", B["fake_data"], fake, "high", "block", start=n)
-    n += len(fake)
-    reviews = ["好评返现", "五星好评返现", "晒图返现", "好评送", "删差评", "差评删除", "控评", "追评返现",
-               "给好评返"]
-    p.family("FRD", "review_manipulation", B["reviews"], reviews, "medium", "review", start=n)
-    n += len(reviews)
-    en = ["guaranteed returns", "risk-free profit", "risk free investment", "double your money",
-          "get rich quick", "click farm", "buy followers", "buy likes", "fake reviews",
-          "send me the code", "pay with gift cards", "crypto giveaway", "guaranteed profit",
-          "no risk high return", "task scam", "money mule", "rent your bank account",
-          "five star review refund"]
-    en_opts = {"five star review refund": {"category": "review_manipulation", "basis": B["reviews"],
-                                           "severity": "medium", "action": "review"},
-               "buy followers": {"category": "fake_data", "basis": B["fake_data"], "severity": "high"},
-               "buy likes": {"category": "fake_data", "basis": B["fake_data"], "severity": "high"},
-               "click farm": {"category": "fake_data", "basis": B["fake_data"], "severity": "high"},
-               "fake reviews": {"category": "fake_data", "basis": B["fake_data"], "severity": "high"},
-               "guaranteed returns": {"category": "investment_fraud", "basis": B["invest"]},
-               "guaranteed profit": {"category": "investment_fraud", "basis": B["invest"]},
-               "risk-free profit": {"category": "investment_fraud", "basis": B["invest"]},
-               "risk free investment": {"category": "investment_fraud", "basis": B["invest"]},
-               "double your money": {"category": "investment_fraud", "basis": B["invest"]},
-               "no risk high return": {"category": "investment_fraud", "basis": B["invest"]},
-               "money mule": {"category": "card_trading", "basis": B["cards"]},
-               "rent your bank account": {"category": "card_trading", "basis": B["cards"]}}
-    p.family("FRD", "fraud", B["fraud"], [(t, en_opts.get(t, {})) for t in en], "critical", "block",
-             start=n)
+            "刷人气", "刷在线", "机器人刷", "刷数据", "刷单平台", "刷关注", "刷收藏",
+            "click farm", "buy followers", "buy likes", "fake reviews"]
+    p.family("FRD", "fake_data", B["fake_data"], fake, "high", "block")
+    reviews = ["好评返现", "五星好评返现", "晒图返现", "删差评", "差评删除", "控评", "追评返现", "给好评返",
+               "five star review refund"]
+    p.family("FRD", "review_manipulation", B["reviews"], reviews, "medium", "review")
     return p
 
 
@@ -654,7 +657,7 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
 # 6. contraband
 # =============================================================================
 def contraband():
-    p = Pack("contraband", "contraband and controlled goods", """
+    p = Pack("contraband", "contraband", "contraband and controlled goods", """
 Goods whose sale is a crime or is banned: firearms and ammunition (枪支管理法
 Art. 3; 刑法 Arts. 125, 128), explosives, controlled knives, drugs (刑法
 Art. 347), forged certificates (刑法 Art. 280), invoices (刑法 Arts. 205-1,
@@ -675,7 +678,7 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
         ("CTB", "explosives", "explosives", "critical", [
             ("火药", {"allow": ["火药味", "火药桶"]}), "黑火药", "炸药", "雷管", "导火索", "爆炸物", "土炸弹", "硝铵", "TNT炸药", "自制炸弹",
             "explosives", "detonator", "pipe bomb"]),
-        ("CTB", "controlled_knives", "knives", "high", [
+        ("CTB", "knives", "knives", "high", [
             "管制刀具", "弹簧刀", "三棱刀", "三棱刮刀", "军刺", ("匕首", {"allow": ["匕首皮肤"]}), "蝴蝶刀",
             "跳刀", "自动刀", "双刃刀", "switchblade", "butterfly knife", "balisong"]),
         ("CTB", "drugs", "drugs", "critical", [
@@ -686,7 +689,7 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "crystal meth", "cocaine", "heroin for sale", "buy heroin", "fentanyl", "mdma", "ecstasy pills",
             "ketamine", "marijuana", "cannabis for sale", "weed for sale", "magic mushrooms",
             "date rape drug"]),
-        ("CTB", "forged_documents", "documents", "critical", [
+        ("CTB", "documents", "documents", "critical", [
             "假证", ("办证", {"allow": ["办证大厅", "办证中心", "办证窗口", "办证流程"]}), "假身份证",
             "假文凭", "假学历", "假毕业证", "代办学历", "买学历", "假驾照", "假护照", "私刻公章", "刻公章",
             "假公章", "假结婚证", "假离婚证", "假房产证", "假病历", "假诊断证明", "代办假证",
@@ -710,10 +713,8 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "藏羚羊绒", "沙图什", ("熊掌", {"allow": ["熊掌号"]}), "犀角", "real ivory", "ivory carving",
             "rhino horn", "pangolin", "tiger bone"]),
     ]
-    n = 1
-    for prefix, category, basis, severity, terms in groups:
-        p.family(prefix, category, B[basis], terms, severity, "block", start=n)
-        n += len(terms)
+    for prefix, label, basis, severity, terms in groups:
+        p.family(prefix, label, B[basis], terms, severity, "block")
     return p
 
 
@@ -721,7 +722,7 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
 # 7. contact diversion (off-platform trade)
 # =============================================================================
 def contact():
-    p = Pack("contact", "contact details and diversion to off-platform trade", """
+    p = Pack("contact", "contact", "contact details and diversion to off-platform trade", """
 Moving a buyer off the platform (a WeChat or QQ id, a phone number, "私聊")
 takes the trade out of the platform's records and protections, and is how
 most live-commerce fraud and counterfeit sales close; platforms forbid it,
@@ -731,12 +732,12 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
 "１３８ ００１３ ８０００" is found as 13800138000.""")
     zh = [
         "加微信", "加我微信", "加个微信", ("加v", {"allow": ["加vip", "加vlog", "加value"]}), "加vx", "加wx",
-        "加qq", "加扣扣", "加企鹅", "私聊", "私信我", "私我", "微信号", "扣扣", "扣扣号", "企鹅号", "薇信",
+        "加qq", "加企鹅", "私聊", "私信我", "私我", "微信号", "扣扣号", "企鹅号", "薇信",
         "威信", "薇芯", "V信", "微x", "vx号", "wx号", "绿泡泡", "加群", "进群", "群号", "扫码加",
         "扫码进群", "电话联系", "打我电话", "私下交易", "线下交易", "站外交易", "站外下单", "去淘宝",
         "淘宝搜", "拼多多搜", "闲鱼搜", "某宝", "加好友", "留个联系方式", "主页有联系方式", "看我主页",
         "头像有微信", "电报群", "飞机群", "加飞机", "私下联系", "私下付款", "扫我二维码", "微信转账",
-        "支付宝转账", "我的vx", "我的微信", "微信同号", "手机同微信", "加薇", "加V信", "加薇信", "加威信",
+        "支付宝转账", "我的vx", "我的微信", "微信同号", "手机同微信", "加薇", "加V信", "加薇信", "加威信", "加wechat", "加weixin", "加whatsapp",
     ]
     zh_opts = {"私聊": {"allow": ["禁止私聊", "不要私聊", "请勿私聊"], "severity": "medium"},
                "进群": {"severity": "medium", "allow": ["进群抽奖", "进粉丝群"]},
@@ -746,7 +747,7 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
                "淘宝搜": {"severity": "medium"},
                "某宝": {"severity": "medium"},
                "去淘宝": {"severity": "medium"}}
-    p.family("CON", "contact_diversion", B["contact"],
+    p.family("CON", "diversion", B["contact"],
              [t if isinstance(t, tuple) else (t, zh_opts.get(t, {})) for t in zh],
              "high", "review")
     n = len(zh) + 1
@@ -754,31 +755,34 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
            ("联系方式", {"allow": ["商家联系方式", "客服联系方式", "官方联系方式"]}),
            ("二维码", {}),
            ("手机号", {"allow": ["绑定手机号", "验证手机号", "手机号验证", "手机号登录"]})]
-    p.family("CON", "contact_diversion", B["contact"], low, "low", "log", start=n)
+    p.family("CON", "diversion", B["contact"], low, "low", "log", start=n)
     n += len(low)
     pats = [
         ("mainland mobile number", [r"1[3-9]\d{9}"], "high"),
-        ("QQ number after a QQ cue", [r"qq[1-9]\d{4,10}", r"qq号[1-9]\d{4,10}", r"扣扣[1-9]\d{4,10}",
-                                      r"扣扣号[1-9]\d{4,10}", r"企鹅[1-9]\d{4,10}", r"企鹅号[1-9]\d{4,10}",
-                                      r"q号[1-9]\d{4,10}"], "high"),
+        # qq and 扣扣 fold to q and 扣 (repeat collapse); 5 digits or more
+        # keeps 扣1 and 扣666 (live-commerce slang for "type 1") out
+        ("QQ number after a QQ cue", [r"q[1-9]\d{4,10}", r"q号[1-9]\d{4,10}", r"扣[1-9]\d{4,10}",
+                                      r"扣号[1-9]\d{4,10}", r"企鹅[1-9]\d{4,10}", r"企鹅号[1-9]\d{4,10}"],
+         "high"),
         ("WeChat id after a WeChat cue", [r"微信[a-z][a-z0-9]{5,19}", r"微信号[a-z0-9]{6,20}",
                                          r"vx[a-z][a-z0-9]{5,19}", r"wx[a-z][a-z0-9]{5,19}",
                                          r"v信[a-z][a-z0-9]{5,19}", r"薇信[a-z][a-z0-9]{5,19}",
                                          r"威信[a-z][a-z0-9]{5,19}", r"vx[0-9]{6,12}", r"wx[0-9]{6,12}",
                                          r"微信[0-9]{6,12}"], "high"),
-        ("WhatsApp or Telegram number", [r"whatsapp\d{7,15}", r"telegram\d{7,15}", r"wechat[a-z0-9]{6,20}"],
+        ("WhatsApp or Telegram number", [r"whatsap\d{7,15}", r"telegram\d{7,15}", r"wechat[a-z0-9]{6,20}"],
          "high"),
         ("landline with area code", [r"0[1-9]\d{1,2}[2-8]\d{6,7}"], "medium"),
     ]
-    for desc, pl, sev in pats:
-        p.add(Rule("CON-%04d" % n, "contact_details", sev, "review", B["contact_phone"], patterns=pl,
+    for k, (desc, pl, sev) in enumerate(pats, 1):
+        p.add(Rule("CON-PAT-%04d" % k, "contact_details", sev, "review", B["contact_phone"], patterns=pl,
                    note=desc))
-        n += 1
+    # "dm me" and "pm me" are left out: without spaces and with repeats
+    # collapsed they are "dme" and "pme", inside "send me" and "help me".
     en = ["add my wechat", "add me on wechat", "my wechat is", "wechat id", "whatsapp me",
-          "message me on whatsapp", "dm me", "pm me", "text me", "telegram me", "contact me on",
+          "message me on whatsapp", "direct message me", "text me", "telegram me", "contact me on",
           "my number is", "call me at", "add my line", "kik me", "snapchat me", "order directly from me",
           "pay me directly", "paypal me", "buy outside the platform", "off-platform", "my whatsapp"]
-    p.family("CON", "contact_diversion", B["contact"], en, "medium", "review", start=n)
+    p.family("CON", "diversion", B["contact"], en, "medium", "review", start=n)
     return p
 
 
@@ -786,14 +790,15 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
 # 8. harassment, threats and defamation
 # =============================================================================
 def harassment():
-    p = Pack("harassment", "insults, threats, doxxing and defamation", """
+    p = Pack("harassment", "harassment", "insults, threats, doxxing and defamation", """
 Harassing, insulting or threatening others is forbidden to rooms and hosts
 (网络直播营销管理办法 Art. 18(6)) and infringes reputation (民法典
 Art. 1024); threats and public insults are also public-order offences
 (治安管理处罚法, 2012 text, Art. 42; ethnic slurs Art. 47).  Hosts must not
-disparage competitors (直播电商监督管理办法 Art. 36).  Insults log (counted,
-not queued), slurs and disparagement review, threats and doxxing review at
-high severity.  Consumers' complaints (骗子, 假货 about the seller) are NOT
+disparage competitors (直播电商监督管理办法 Art. 36).  Abuse aimed at a
+person (傻逼, 脑残, bitch) reviews at medium severity; mild swearing (妈的,
+装逼) logs (counted, not queued); slurs and disparagement review; threats
+and doxxing review at high severity.  Consumers' complaints (骗子, 假货 about the seller) are NOT
 rules here: a room must never shield unfavourable reviews (Art. 21 of the
 2021 measures), so they must not be suppressed by this engine.""")
     insults = ["傻逼", "傻b", "傻x", "煞笔", "沙比", "脑残", "智障", "白痴", "蠢货", "蠢猪", "贱人", "贱货",
@@ -802,37 +807,40 @@ rules here: a room must never shield unfavourable reviews (Art. 21 of the
                "丑八怪", "死肥猪", "废物主播", "垃圾主播", "sb主播", "傻叉", "low逼", "装逼", "屌丝",
                "贱种", "杂种", "王八蛋", "混蛋", "龟孙", "你算什么东西", "死妈",
                "idiot", "moron", "stupid bitch", "bitch", "asshole", "fuck you", "go die", "scumbag",
-               "piece of shit", "loser host", "dumbass", "shut up bitch"]
-    ins_opts = {"去死": {"severity": "medium", "action": "review"},
-                "死全家": {"severity": "high", "action": "review", "category": "threat", "basis": B["threat"]},
+               "piece of shit", "loser host", "dumbass", "shut up bitch", "废物"]
+    mild = {"他妈的", "妈的", "狗屎", "丑八怪", "装逼", "屌丝", "low逼", "混蛋", "龟孙", "你算什么东西",
+            "loser host"}
+    ins_opts = {t: {} if t in mild else {"severity": "medium", "action": "review"} for t in insults}
+    ins_opts.update({"去死": {"severity": "medium", "action": "review",
+                         "allow": ["去死皮", "去死角", "去死细胞", "去死茧", "除去死"]},
+                "死全家": {"severity": "high", "action": "review", "label": "threat", "basis": B["threat"]},
                 "你妈死了": {"severity": "medium", "action": "review"},
                 "操你妈": {"severity": "medium", "action": "review"},
                 "死妈": {"severity": "medium", "action": "review"},
                 "杂种": {"severity": "medium", "action": "review"},
-                "滚出去": {"allow": ["滚出去玩"]},
-                "go die": {"severity": "medium", "action": "review"}}
+                "滚出去": {"severity": "medium", "action": "review", "allow": ["滚出去玩"]},
+                "废物": {"severity": "medium", "action": "review",
+                       "allow": ["废物利用", "废物回收", "废物处理", "固体废物", "危险废物", "废物再利用"]},
+                "go die": {"severity": "medium", "action": "review"}})
     p.family("HAR", "insult", B["insult"], [(t, ins_opts.get(t, {})) for t in insults], "low", "log")
-    n = len(insults) + 1
     threats = ["弄死你", "杀了你", "砍死你", "打死你", "捅死你", "我要杀你", "弄死他", "炸了你家",
                "我知道你住哪", "你等着瞧", "让你全家", "你死定了", "灭你全家", "上门找你",
                "找人收拾你", "泼硫酸", "撕票", "i will kill you", "kill yourself", "kys",
                "i know where you live", "you are dead", "watch your back"]
-    p.family("HAR", "threat", B["threat"], threats, "high", "review", start=n)
-    n += len(threats)
+    p.family("HAR", "threat", B["threat"], threats, "high", "review")
     dox = ["人肉你", "人肉搜索", "开盒你", "开你的盒", "曝光你家", "挂你家地址", "公布你电话", "你家地址是", "dox you",
            "leak your address"]
-    p.family("HAR", "doxxing", B["doxxing"], dox, "high", "review", start=n)
-    n += len(dox)
-    slurs = ["黑鬼", "娘炮", "死基佬", "残废", "蛮子", "棒子", "鬼子", "阿三", "黑奴", "nigger", "faggot",
+    p.family("HAR", "doxxing", B["doxxing"], dox, "high", "review")
+    # English slurs whose folded form is an ordinary word are left out
+    # (n-word folds to "niger", inside Niger and Nigeria).
+    slurs = ["黑鬼", "娘炮", "死基佬", "残废", "蛮子", "棒子", "鬼子", "阿三", "黑奴", "faggot",
              "retard", "chink", "tranny"]
     slur_opts = {"残废": {"allow": ["残废军人"]}, "鬼子": {"allow": ["鬼子姜", "日本鬼子侵华"]},
                  "阿三": {"allow": ["阿三哥"]}, "棒子": {"allow": ["玉米棒子", "棒子面", "棒子骨"]}}
-    p.family("HAR", "slur", B["slur"], [(t, slur_opts.get(t, {})) for t in slurs], "medium", "review",
-             start=n)
-    n += len(slurs)
+    p.family("HAR", "slur", B["slur"], [(t, slur_opts.get(t, {})) for t in slurs], "medium", "review")
     defam = ["别家都是假货", "其他家都是假的", "别家都是骗子", "友商都是垃圾", "别家都是高仿", "某家都是假货",
              "同行都是骗子", "他家卖假货", "other sellers are fake", "competitors are scammers"]
-    p.family("HAR", "defamation", B["defamation"], defam, "medium", "review", start=n)
+    p.family("HAR", "defamation", B["defamation"], defam, "medium", "review")
     return p
 
 

@@ -17,15 +17,21 @@
  * gathered from the callback into the scratch, then sorted by (end, id,
  * start) and cut to one per (id, end): the leftmost start.
  *
- * A self-test guards the Vectorscan runtime.  Debian's 5.4.9 dispatches to
- * an AVX-512 scanner on CPUs that have it, and that scanner misses matches
- * (found by test_match_diff: "6x?" over 64 'b's and "68" reports nothing;
- * the core2, corei7 and avx2 scanners of the same fat library are right;
- * upstream fixed AVX-512 tail handling in 5.4.13, VectorCamp/vectorscan
- * PR #378 and #375).  So, once per process, probe() runs a handful of
- * scans with known answers through hs_scan; if it fails, the fat runtime's
- * avx2/corei7/core2 entry points are tried in turn, and if none passes,
- * Vectorscan counts as unavailable and AUTO falls back to our engine. */
+ * A self-test guards the Vectorscan runtime.  Debian's 5.4.9 is a "fat"
+ * library that dispatches hs_scan to a scanner built for the CPU, and two
+ * of those are wrong (found by test_match_diff, reduced by hand): the
+ * AVX-512 scanner misses matches such as "6x?" at offset 64 of a longer
+ * buffer, with or without SOM, and the AVX2 scanner misses SOM matches such
+ * as "a{0,3}b?2{1,4}[0-9]" on "2" "9" after 16 filler bytes.  The SSE4.2
+ * (corei7) and SSSE3 (core2) scanners get all of them right, provided the
+ * database is compiled for a generic platform (a database compiled for the
+ * host may use engines those scanners lack: calling them then crashes).
+ * Upstream has since fixed several AVX-512/AVX2 tail bugs (VectorCamp/
+ * vectorscan PRs #375, #378, released in 5.4.13).  So, once per process,
+ * pick_scanner() runs probes with known answers through hs_scan; if they
+ * fail, it tries the fat runtime's corei7 and then core2 entry points with
+ * generic-platform databases; if none passes, Vectorscan counts as
+ * unavailable and LC_ENGINE_AUTO falls back to our engine. */
 #include "match/match.h"
 
 #include <dlfcn.h>
@@ -75,11 +81,13 @@ typedef hs_error_t (*scan_fn)(const hs_database_t *db, const char *data, unsigne
                               match_event_handler on_match, void *ctx);
 
 static pthread_once_t vs_once = PTHREAD_ONCE_INIT;
-static scan_fn vs_scan;               /* NULL: Vectorscan is not usable */
-static const char *vs_path = "none";  /* which scanner vs_scan is */
+static scan_fn vs_scan;                   /* NULL: Vectorscan is not usable */
+static const hs_platform_info_t *vs_plat; /* platform to compile for; NULL = host */
+static hs_platform_info_t vs_generic;     /* what vs_plat points to when not NULL */
+static const char *vs_path = "none";      /* which scanner vs_scan is */
 
 struct probe_ctx {
-    unsigned long long ends[8];
+    unsigned long long end;
     unsigned n;
 };
 
@@ -87,45 +95,45 @@ static int probe_on_match(unsigned id, unsigned long long from, unsigned long lo
                           unsigned flags, void *ctx)
 {
     struct probe_ctx *c = ctx;
-    if (c->n < 8)
-        c->ends[c->n] = to;
+    c->end = to;
     c->n++;
     return 0;
 }
 
-/* True when f finds "6" of 6x? wherever it sits in runs of filler: the
- * cases the AVX-512 scanner of Vectorscan 5.4.9 gets wrong, plus the
- * plain literal and SOM forms as a sanity check. */
-static bool probe(scan_fn f)
+/* True when f, scanning databases compiled for plat, finds the one match
+ * of each probe wherever it sits in a run of filler: the cases 5.4.9's
+ * AVX-512 and AVX2 scanners get wrong, with and without SOM. */
+static bool probe(scan_fn f, const hs_platform_info_t *plat)
 {
     static const struct {
-        const char *re;
-        unsigned flags;
-    } cases[] = {{"6x?", 0}, {"[0-9_a]?67?", HS_FLAG_SOM_LEFTMOST}, {"68", 0}};
+        const char *re, *body; /* body is planted in 'x' filler */
+        unsigned len;          /* bytes of body the match covers */
+    } cases[] = {
+        {"6y?", "68", 1},
+        {"[0-9_a]?67?", "68", 1},
+        {"a{0,3}b?2{1,4}[0-9]", "29", 2},
+        {"68", "68", 2},
+    };
     hs_database_t *db = NULL;
     hs_scratch_t *scr = NULL;
     hs_compile_error_t *cerr = NULL;
     char buf[256];
     bool ok = true;
-    for (size_t k = 0; ok && k < sizeof cases / sizeof cases[0]; k++) {
-        if (hs_compile(cases[k].re, cases[k].flags, HS_MODE_BLOCK, NULL, &db, &cerr) !=
-                HS_SUCCESS ||
+    for (size_t k = 0; ok && k < 2 * sizeof cases / sizeof cases[0]; k++) {
+        const char *re = cases[k / 2].re;
+        unsigned flags = k % 2 ? HS_FLAG_SOM_LEFTMOST : 0;
+        if (hs_compile(re, flags, HS_MODE_BLOCK, plat, &db, &cerr) != HS_SUCCESS ||
             hs_alloc_scratch(db, &scr) != HS_SUCCESS) {
             ok = false;
             break;
         }
-        for (unsigned at = 0; ok && at < 160; at += (at < 56 || at > 72) ? 7 : 1)
-            for (unsigned tail = 1; ok && tail < 90; tail += tail < 4 ? 1 : 13) {
-                memset(buf, 'b', sizeof buf);
-                buf[at] = '6';
-                buf[at + 1] = '8';
-                struct probe_ctx c = {{0}, 0};
-                unsigned len = at + 1 + tail;
-                unsigned long long want = cases[k].re[1] == '8' ? at + 2 : at + 1;
-                if (want > len)
-                    continue;
-                ok = f(db, buf, len, 0, scr, probe_on_match, &c) == HS_SUCCESS && c.n == 1 &&
-                     c.ends[0] == want;
+        for (unsigned at = 0; ok && at < 160; at++)
+            for (unsigned tail = 0; ok && tail < 80; tail += tail < 3 ? 1 : 11) {
+                memset(buf, 'x', sizeof buf);
+                memcpy(buf + at, cases[k / 2].body, 2);
+                struct probe_ctx c = {0, 0};
+                ok = f(db, buf, at + 2 + tail, 0, scr, probe_on_match, &c) == HS_SUCCESS &&
+                     c.n == 1 && c.end == at + cases[k / 2].len;
             }
         hs_free_scratch(scr);
         hs_free_database(db);
@@ -140,7 +148,7 @@ static bool probe(scan_fn f)
 }
 
 #if defined(__x86_64__)
-/* An entry point of Vectorscan's x86 fat runtime, if this library has it. */
+/* An entry point of the x86 fat runtime, if this library is one. */
 static scan_fn fat_entry(const char *name)
 {
     void *sym = dlsym(RTLD_DEFAULT, name);
@@ -155,28 +163,31 @@ static void pick_scanner(void)
 {
     if (hs_valid_platform() != HS_SUCCESS)
         return;
-    if (probe(hs_scan)) {
+    if (probe(hs_scan, NULL)) {
         vs_scan = hs_scan;
         vs_path = "hs_scan";
         return;
     }
 #if defined(__x86_64__)
-    scan_fn f;
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && (f = fat_entry("avx2_hs_scan")) && probe(f)) {
-        vs_scan = f;
-        vs_path = "avx2_hs_scan";
-        return;
-    }
-    if (__builtin_cpu_supports("sse4.2") && (f = fat_entry("corei7_hs_scan")) && probe(f)) {
-        vs_scan = f;
-        vs_path = "corei7_hs_scan";
-        return;
-    }
-    if (__builtin_cpu_supports("ssse3") && (f = fat_entry("core2_hs_scan")) && probe(f)) {
-        vs_scan = f;
-        vs_path = "core2_hs_scan";
-        return;
+    if (hs_populate_platform(&vs_generic) == HS_SUCCESS) {
+        vs_generic.tune = HS_TUNE_FAMILY_GENERIC;
+        vs_generic.cpu_features = 0;
+        scan_fn f;
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("sse4.2") && (f = fat_entry("corei7_hs_scan")) &&
+            probe(f, &vs_generic)) {
+            vs_scan = f;
+            vs_plat = &vs_generic;
+            vs_path = "corei7_hs_scan (hs_scan failed the self-test)";
+            return;
+        }
+        if (__builtin_cpu_supports("ssse3") && (f = fat_entry("core2_hs_scan")) &&
+            probe(f, &vs_generic)) {
+            vs_scan = f;
+            vs_plat = &vs_generic;
+            vs_path = "core2_hs_scan (hs_scan failed the self-test)";
+            return;
+        }
     }
 #endif
     vs_path = "none (every scanner failed the self-test)";
@@ -239,7 +250,7 @@ static enum lc_err build_vectorscan(struct lc_matcher *m, const struct lc_patter
             goto out;
     }
     hs_error_t rc = hs_compile_multi((const char *const *)exprs, flags, ids, (unsigned)n,
-                                     HS_MODE_BLOCK, NULL, &m->db, &cerr);
+                                     HS_MODE_BLOCK, vs_plat, &m->db, &cerr);
     if (rc != HS_SUCCESS) {
         m->db = NULL;
         const char *why = cerr && cerr->message ? cerr->message : "compile failed";
@@ -319,7 +330,7 @@ enum lc_err lc_match_compile(const struct lc_pattern *p, size_t n, enum lc_engin
     if (engine == LC_ENGINE_AUTO)
         engine = lc_match_vectorscan_available() ? LC_ENGINE_VECTORSCAN : LC_ENGINE_AC;
     else if (engine == LC_ENGINE_VECTORSCAN && !lc_match_vectorscan_available()) {
-        set_err(err, errlen, "Vectorscan cannot run on this CPU");
+        set_err(err, errlen, "Vectorscan is not usable here: %s", lc_match_vectorscan_path());
         goto out;
     } else if (engine != LC_ENGINE_VECTORSCAN && engine != LC_ENGINE_AC) {
         set_err(err, errlen, "unknown engine %d", (int)engine);

@@ -529,12 +529,14 @@ static enum lc_err compile_one(const char *expr, bool literal, enum lc_engine en
 static enum lc_err check_pattern_chars(struct builder *b, const char *p, unsigned line)
 {
     size_t n = strlen(p);
+    char prev[8] = ""; /* the previous atom if it was one literal character */
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)p[i];
         if (c == '\\') {
             /* \d is a class; any other escaped character is a literal one */
             if (i + 1 < n && p[i + 1] == 'd') {
                 i += 2;
+                prev[0] = '\0';
                 continue;
             }
             if (++i >= n)
@@ -550,13 +552,16 @@ static enum lc_err check_pattern_chars(struct builder *b, const char *p, unsigne
                                 "never has (write it in lower case)",
                                 p[k]);
             i = end + 1;
+            prev[0] = '\0';
             continue;
         } else if (c == '{') {
             const char *close = strchr(p + i + 1, '}');
             i = close ? (size_t)(close - p) + 1 : n;
+            prev[0] = '\0';
             continue;
         } else if (c == '?') {
             i++;
+            prev[0] = '\0';
             continue;
         }
         size_t len = utf8_len(c);
@@ -577,6 +582,12 @@ static enum lc_err check_pattern_chars(struct builder *b, const char *p, unsigne
             return fail(b, line,
                         "pattern character '%s' never occurs in normalised text (write '%.*s')",
                         one, (int)(b->norm.len < 16 ? b->norm.len : 16), b->norm.text);
+        if (strcmp(prev, one) == 0 && !(len == 1 && one[0] >= '0' && one[0] <= '9'))
+            return fail(b, line,
+                        "pattern repeats '%s', but normalisation collapses repeats, so it never "
+                        "matches (write it once)",
+                        one);
+        memcpy(prev, one, len + 1);
         i += len;
     }
     return LC_OK;

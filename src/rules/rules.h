@@ -1,8 +1,10 @@
 /* rules.h -- rule packs: format, loading, compiling, and the scan pipeline.
  *
  * A rule pack is a UTF-8 text file (*.rules), human-editable and
- * diff-friendly: one directive per line, blocks separated by blank lines,
- * '#' starts a comment.  Format:
+ * diff-friendly: one directive per line ("keyword value"), blocks separated
+ * by blank lines; '#' at the start of a line or after white space starts a
+ * comment (so "literal a#b" keeps its '#').  docs/RULES.md has the full
+ * reference and rules/README.md the default packs.  Format:
  *
  *   pack absolute_claims              # pack name: [a-z0-9_]+
  *   version 2026.11.25                # required, free text without spaces
@@ -32,16 +34,34 @@
  *                                     # text, or the caller names the domain,
  *                                     # contexts do not exempt
  *
- * Literals, patterns, allow words and cues are normalised with text.h before
+ * Literals, allow words and cues are normalised with text.h before
  * compiling, so they match folded input; they must be non-empty after
- * normalisation.  Every error is reported with file and line.
+ * normalisation.  Patterns are NOT normalised: they run as written on the
+ * normalised text, so write them in normalised form (lower case, no spaces
+ * or punctuation, ASCII digits, simplified characters, no doubled letters);
+ * a pattern character that normalisation would change or remove, or a
+ * repeated non-digit character (qq: repeats collapse), is an error.
  *
- * The pipeline (lc_rules_scan): normalise, match every expression at once,
- * drop hits inside an allow occurrence, apply contexts unless a domain cue
- * is present, and produce hits with rule id, category, severity, action,
- * legal basis, the original and normalised spans, and the pack version; the
- * verdict is the strongest action: block > review > pass (log counts as
- * pass). */
+ * Contexts and domains belong to their pack: `exempt` names a context of the
+ * same pack (defined before or after the rule).  A domain cue, from any
+ * pack, puts the whole text in that domain.  Rule ids are unique across all
+ * packs of a load.
+ *
+ * Every error is reported with file and line: unknown directive, missing or
+ * duplicate field, bad value, duplicate rule id, literal empty after
+ * normalisation, pattern that does not compile, unknown context, invalid
+ * UTF-8 or NUL, a line over 4096 bytes.  Line 0 means the whole file (it
+ * cannot be read, it is over the 8 MiB cap, a folder has no packs).
+ *
+ * The pipeline (lc_rules_scan): normalise, match every expression at once
+ * (one matcher for rule expressions, allow words and cues), drop a rule hit
+ * inside an occurrence of one of its own allow words, apply contexts unless
+ * the text is in a domain, and produce hits with rule id, category,
+ * severity, action, legal basis, and the original and normalised spans; the
+ * verdict is the strongest action of the hits that count: block > review >
+ * pass (log counts as pass; an exempted hit does not count).  The pack
+ * versions are lc_ruleset_version(), which a caller records with the hits
+ * so an explanation names the lexicon it came from. */
 #ifndef LC_RULES_RULES_H
 #define LC_RULES_RULES_H
 
@@ -60,7 +80,8 @@ const char *lc_severity_name(enum lc_severity s);
 const char *lc_action_name(enum lc_action a);
 const char *lc_verdict_name(enum lc_verdict v);
 
-/* Problems found while loading: each with file and line. */
+/* Problems found while loading: each with file and line (0 = the whole
+ * file).  Always valid UTF-8 if the file name is. */
 struct lc_rules_diag {
     char file[256];
     unsigned line;
@@ -70,13 +91,18 @@ struct lc_rules_diag {
 struct lc_ruleset; /* compiled, immutable, shareable across threads */
 
 /* Loads every *.rules file in dir (sorted by name), or one file if path is a
- * file.  On LC_EINVAL, *diag holds the first problem.  The ruleset's version
- * string is the packs' "name@version" joined with ','. */
+ * file.  On LC_EINVAL, *diag holds the first problem (also filled for
+ * LC_ENOTFOUND, LC_EIO and LC_ENOMEM); *out is written only on LC_OK.  The
+ * ruleset's version string is the packs' "name@version" joined with ','. */
 LC_MUST_USE enum lc_err lc_rules_load(const char *path, enum lc_engine engine,
                                       struct lc_ruleset **out, struct lc_rules_diag *diag);
-/* Parses and checks one pack text (for `rules check` and the fuzzer). */
+/* Parses and checks one pack text (for `rules check` and the fuzzer): the
+ * same checks as lc_rules_load, including compiling with LC_ENGINE_AUTO.
+ * *nrules (if non-NULL) gets the rule count on LC_OK. */
 LC_MUST_USE enum lc_err lc_rules_check_text(const char *text, size_t len, const char *file,
                                             struct lc_rules_diag *diag, size_t *nrules);
+/* Drops the caller's reference (rulesets are reference-counted; see
+ * lc_rules_live below); frees it with the last one.  Accepts NULL. */
 void lc_ruleset_free(struct lc_ruleset *rs);
 size_t lc_ruleset_count(const struct lc_ruleset *rs);
 const char *lc_ruleset_version(const struct lc_ruleset *rs);
@@ -91,7 +117,9 @@ struct lc_scan_item {
     const char *domain;
 };
 
-/* Per-thread scan state. */
+/* Per-thread scan state: normalisation buffers, matcher scratch and hit
+ * buffers, reused across scans and across rulesets (the scratch grows when
+ * the ruleset changes).  One thread at a time. */
 struct lc_scanner;
 LC_MUST_USE enum lc_err lc_scanner_new(struct lc_scanner **out);
 void lc_scanner_free(struct lc_scanner *sc);
@@ -102,14 +130,24 @@ void lc_scanner_free(struct lc_scanner *sc);
  *    "original","normalized","exempted_by"?:context,"lowered"?:true}
  * where start/end are byte offsets in the original text, "original" the
  * original text of the span and "normalized" the normalised text of the
- * span.  Invalid UTF-8 is LC_EINVAL (bad offset in *bad). */
+ * span.  Hits are ordered by start, end, rule; there is one per rule and
+ * original span.  An exempted hit keeps its rule's severity and action and
+ * does not count; a lowered hit shows the lowered ones.  Nothing is
+ * allocated for a text without hits once the scanner has warmed up, and
+ * JSON is built only when hits is non-NULL.  Invalid UTF-8 is LC_EINVAL
+ * (bad offset in *bad); over LC_TEXT_MAX bytes, or over 2^20 matches in
+ * one item, is LC_ETOOBIG.  *verdict and *hits are written only on LC_OK. */
 LC_MUST_USE enum lc_err lc_rules_scan(const struct lc_ruleset *rs, struct lc_scanner *sc,
                                       const struct lc_scan_item *item,
                                       enum lc_verdict *verdict, json_t **hits, size_t *bad);
 
 /* Hot swap: a holder of the current ruleset.  Readers take a reference for
  * the length of a scan; replacing it never waits for them, and the old
- * ruleset is freed when its last reader releases it. */
+ * ruleset is freed when its last reader releases it.  lc_rules_live_new and
+ * lc_rules_replace take over the caller's reference (live_new only on
+ * LC_OK); acquire never fails and never blocks; a released ruleset must not
+ * be used again.  Writers are serialised; a writer waits only for readers
+ * that are inside acquire itself (a few instructions). */
 struct lc_rules_live;
 LC_MUST_USE enum lc_err lc_rules_live_new(struct lc_ruleset *initial, struct lc_rules_live **out);
 void lc_rules_live_free(struct lc_rules_live *live);

@@ -346,6 +346,25 @@ static void compile_errors_name_the_pattern_and_column(void **state)
     expect_error(no_expr, N(no_expr), "pattern 1: no expression");
 }
 
+/* The parser's limits keep every accepted pattern within what Vectorscan
+ * compiles with SOM, so the engine never decides whether rules load. */
+static void widest_accepted_patterns_compile_on_both_engines(void **state)
+{
+    static const char *const widest[] = {
+        "[a-z]{1,100}",     "x[a-z]{1,98}y",         "哈{1,33}",
+        "[a-z]{0,50}\\d{1,50}", "a?b?c?d?e?f?g?h?i?j?k?l?m?n?o?p?q?r?s?t?u?v?w?x?y?z?0",
+        "[0-9]{1,25}[a-f]{0,25}[a-z]{1,25}[_.]{0,25}", "中{0,33}[0-9]",
+    };
+    for (size_t k = 0; k < N(widest); k++) {
+        const struct lc_pattern p[] = {PAT(1, widest[k])};
+        for (size_t e = 0; e < N(engines); e++) {
+            if (!engine_usable(engines[e]))
+                continue;
+            lc_match_free(compile_ok(p, 1, engines[e]));
+        }
+    }
+}
+
 static void errors_never_write_the_output(void **state)
 {
     struct lc_matcher *m = (struct lc_matcher *)&m;
@@ -458,6 +477,7 @@ int main(void)
         cmocka_unit_test(callback_returning_nonzero_stops_the_scan),
         cmocka_unit_test(empty_text_and_empty_pattern_set_give_no_hits),
         cmocka_unit_test(compile_errors_name_the_pattern_and_column),
+        cmocka_unit_test(widest_accepted_patterns_compile_on_both_engines),
         cmocka_unit_test(errors_never_write_the_output),
         cmocka_unit_test(scan_rejects_bad_arguments),
         cmocka_unit_test(scratch_serves_a_later_matcher_after_grow),
