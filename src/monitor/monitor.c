@@ -13,6 +13,7 @@
 
 #include "core/id.h"
 #include "core/jsonv.h"
+#include "monitor/event.h"
 #include "monitor/window.h"
 #include "text/text.h"
 
@@ -249,31 +250,6 @@ enum lc_err lc_monitor_scan(struct lc_monitor *m, json_t *in, json_t **out, stru
 
 /* ---- POST /v1/events -------------------------------------------------- */
 
-static const struct lc_jfield chat_fields[] = {
-    {"type", LC_JSTR, true, 32},         {"room_id", LC_JSTR, true, LC_ID_MAX},
-    {"ts", LC_JSTR, true, 40},           {"user_id", LC_JSTR, true, 128},
-    {"text", LC_JSTR, true, 64 * 1024},  {NULL, 0, 0, 0}};
-static const struct lc_jfield transcript_fields[] = {
-    {"type", LC_JSTR, true, 32},         {"room_id", LC_JSTR, true, LC_ID_MAX},
-    {"ts", LC_JSTR, true, 40},           {"text", LC_JSTR, true, 64 * 1024},
-    {NULL, 0, 0, 0}};
-static const struct lc_jfield claim_fields[] = {
-    {"type", LC_JSTR, true, 32},         {"room_id", LC_JSTR, true, LC_ID_MAX},
-    {"ts", LC_JSTR, true, 40},           {"product_id", LC_JSTR, true, 128},
-    {"text", LC_JSTR, true, 64 * 1024},  {NULL, 0, 0, 0}};
-
-struct event_type {
-    const char *name;
-    const struct lc_jfield *fields;
-    const char *kind; /* scan kind */
-};
-
-static const struct event_type event_types[] = {
-    {"chat", chat_fields, "chat"},
-    {"transcript", transcript_fields, "transcript"},
-    {"product_claim", claim_fields, "product_detail"},
-};
-
 /* What one batch collects before its single transaction. */
 struct batch {
     struct lc_record *recs;
@@ -368,37 +344,22 @@ static enum lc_err ingest_line(struct lc_monitor *m, const struct lc_ruleset *rs
                                struct batch *b, const char *s, size_t n, size_t line)
 {
     struct lc_errinfo e = {0};
-    json_t *ev = NULL;
-    if (lc_jsonv_parse(s, n, &ev, &e) != LC_OK) {
+    struct lc_event ev = {0};
+    struct lc_room_facts room;
+    if (lc_event_decode(s, n, &ev, &e) != LC_OK) {
         reject(b, line, &e);
         return LC_OK;
     }
-    const char *type = lc_jstr(ev, "type");
-    const struct event_type *et = NULL;
-    for (size_t i = 0; type && i < sizeof event_types / sizeof *event_types; i++)
-        if (!strcmp(type, event_types[i].name))
-            et = &event_types[i];
-    struct lc_room_facts room;
-    int64_t ts = 0;
-    enum lc_err err = LC_OK;
-    if (!type)
-        lc_fail(&e, LC_EINVAL, "missing_field", "type", "every event needs a type");
-    else if (!et)
-        lc_fail(&e, LC_EINVAL, "invalid_value", "type",
-                "type must be chat, transcript or product_claim");
-    else if (lc_jsonv_check(ev, et->fields, &e) != LC_OK)
-        ;
-    else if (lc_time_parse(lc_jstr(ev, "ts"), &ts) != LC_OK)
-        lc_fail(&e, LC_EINVAL, "invalid_value", "ts", "must be an RFC 3339 timestamp");
-    else if ((err = lc_registry_room_facts(m->reg, lc_jstr(ev, "room_id"), &room)) != LC_OK)
+    enum lc_err err = lc_registry_room_facts(m->reg, lc_jstr(ev.obj, "room_id"), &room);
+    if (err != LC_OK)
         goto out;
-    else if (!room.found)
+    if (!room.found) {
         lc_fail(&e, LC_EINVAL, "unknown_reference", "room_id", "no room with that id");
-    if (e.code[0]) {
         reject(b, line, &e);
         goto out;
     }
-    struct text_in t = {lc_jstr(ev, "text"), et->kind, NULL, room.id, lc_jstr(ev, "user_id"), ts};
+    struct text_in t = {lc_jstr(ev.obj, "text"), ev.kind, NULL, room.id,
+                        lc_jstr(ev.obj, "user_id"), ev.ts};
     enum lc_verdict v;
     json_t *hits = NULL;
     size_t bad = 0;
@@ -414,16 +375,16 @@ static enum lc_err ingest_line(struct lc_monitor *m, const struct lc_ruleset *rs
         goto out;
     char id[LC_ID_MAX];
     lc_id_new("event", id);
-    json_object_set_new(ev, "id", json_string(id));
-    json_object_set_new(ev, "verdict", json_string(lc_verdict_name(v)));
-    err = add_record(b, LC_K_EVENT, id, room.agency_id, type, room.id, ev);
+    json_object_set_new(ev.obj, "id", json_string(id));
+    json_object_set_new(ev.obj, "verdict", json_string(lc_verdict_name(v)));
+    err = add_record(b, LC_K_EVENT, id, room.agency_id, ev.type, room.id, ev.obj);
     if (err == LC_OK)
-        err = add_violations(b, &room, ev, id, hits, lc_ruleset_version(rs));
+        err = add_violations(b, &room, ev.obj, id, hits, lc_ruleset_version(rs));
     json_decref(hits);
     if (err == LC_OK)
         b->accepted++;
 out:
-    json_decref(ev);
+    lc_event_cleanup(&ev);
     return err;
 }
 
