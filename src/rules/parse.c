@@ -22,28 +22,11 @@
 #include <sys/stat.h>
 
 #include "rules/rules_int.h"
+#include "core/array.h"
 #include "text/text.h"
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    void **p = pp;
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need) {
-        if (nc > (SIZE_MAX / 2) / elem)
-            return -1;
-        nc *= 2;
-    }
-    void *q = realloc(*p, nc * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
 
 /* Offset of the first byte that is not part of well-formed UTF-8 (or is
  * NUL), or n if there is none. */
@@ -480,8 +463,8 @@ static enum lc_err add_expr(struct builder *b, const char *text, bool literal, e
                             uint32_t ref, unsigned line)
 {
     struct lc_ruleset *rs = b->rs;
-    if (grow(&b->px, &b->cap_px, b->npx + 1, sizeof *b->px) ||
-        grow(&rs->exprs, &b->cap_exprs, rs->nexprs + 1, sizeof *rs->exprs))
+    if (lc_array_grow(&b->px, &b->cap_px, b->npx + 1, sizeof *b->px) ||
+        lc_array_grow(&rs->exprs, &b->cap_exprs, rs->nexprs + 1, sizeof *rs->exprs))
         return nomem(b);
     char *t = strdup(text);
     if (!t)
@@ -639,7 +622,7 @@ static enum lc_err d_rule(struct builder *b, const char *v, unsigned line)
         return fail(b, line, "duplicate rule id '%s' (first at %.*s%s:%u)", v, Q(pf), r->line);
     }
     struct lc_ruleset *rs = b->rs;
-    if (rs->nrules >= UINT32_MAX - 1 || grow(&rs->rules, &b->cap_rules, rs->nrules + 1, sizeof *rs->rules))
+    if (rs->nrules >= UINT32_MAX - 1 || lc_array_grow(&rs->rules, &b->cap_rules, rs->nrules + 1, sizeof *rs->rules))
         return nomem(b);
     struct rrule *r = &rs->rules[rs->nrules];
     memset(r, 0, sizeof *r);
@@ -665,8 +648,8 @@ static enum lc_err d_context(struct builder *b, const char *v, unsigned line)
     for (size_t i = b->ctx0; i < rs->nctxs; i++)
         if (strcmp(rs->ctxs[i].name, v) == 0)
             return fail(b, line, "duplicate context '%s' (first at line %u)", v, b->ctx_line[i]);
-    if (grow(&rs->ctxs, &b->cap_ctxs, rs->nctxs + 1, sizeof *rs->ctxs) ||
-        grow(&b->ctx_line, &b->cap_ctx_line, rs->nctxs + 1, sizeof *b->ctx_line))
+    if (lc_array_grow(&rs->ctxs, &b->cap_ctxs, rs->nctxs + 1, sizeof *rs->ctxs) ||
+        lc_array_grow(&b->ctx_line, &b->cap_ctx_line, rs->nctxs + 1, sizeof *b->ctx_line))
         return nomem(b);
     struct rctx *c = &rs->ctxs[rs->nctxs];
     memset(c, 0, sizeof *c);
@@ -690,8 +673,8 @@ static enum lc_err d_domain(struct builder *b, const char *v, unsigned line)
     for (size_t i = b->dom0; i < rs->ndomains; i++)
         if (strcmp(rs->domains[i].name, v) == 0)
             return fail(b, line, "duplicate domain '%s' (first at line %u)", v, b->dom_line[i]);
-    if (grow(&rs->domains, &b->cap_domains, rs->ndomains + 1, sizeof *rs->domains) ||
-        grow(&b->dom_line, &b->cap_dom_line, rs->ndomains + 1, sizeof *b->dom_line))
+    if (lc_array_grow(&rs->domains, &b->cap_domains, rs->ndomains + 1, sizeof *rs->domains) ||
+        lc_array_grow(&b->dom_line, &b->cap_dom_line, rs->ndomains + 1, sizeof *b->dom_line))
         return nomem(b);
     struct rdomain *d = &rs->domains[rs->ndomains];
     if (!(d->name = strdup(v)))
@@ -781,8 +764,8 @@ static enum lc_err d_field(struct builder *b, enum field f, const char *kw, cons
     case F_EXEMPT: {
         if (!name_ok(v, "_", false))
             return fail(b, line, "bad context id '%.*s%s' in 'exempt' (expected [a-z0-9_]+)", Q(v));
-        if (grow(&rs->exempt, &b->cap_exempt, rs->nexempt + 1, sizeof *rs->exempt) ||
-            grow(&b->pe, &b->cap_pe, b->npe + 1, sizeof *b->pe))
+        if (lc_array_grow(&rs->exempt, &b->cap_exempt, rs->nexempt + 1, sizeof *rs->exempt) ||
+            lc_array_grow(&b->pe, &b->cap_pe, b->npe + 1, sizeof *b->pe))
             return nomem(b);
         char *name = strdup(v);
         if (!name)
@@ -907,7 +890,7 @@ static enum lc_err parse_pack(struct builder *b, const char *text, size_t len, c
     if (len > LC_RULES_TOTAL_MAX - b->total)
         return fail(b, 0, "packs total over the %u-byte cap", LC_RULES_TOTAL_MAX);
     b->total += len;
-    if (grow(&rs->packs, &b->cap_packs, rs->npacks + 1, sizeof *rs->packs))
+    if (lc_array_grow(&rs->packs, &b->cap_packs, rs->npacks + 1, sizeof *rs->packs))
         return nomem(b);
     struct rpack *p = &rs->packs[rs->npacks];
     memset(p, 0, sizeof *p);
@@ -1163,7 +1146,7 @@ enum lc_err lc_rules_load(const char *path, enum lc_engine engine, struct lc_rul
             e = fail_at(&b, path, 0, LC_EINVAL, "more than %u *.rules files", LC_RULES_FILES_MAX);
             goto out;
         }
-        if (grow(&names, &cap, nnames + 1, sizeof *names)) {
+        if (lc_array_grow(&names, &cap, nnames + 1, sizeof *names)) {
             e = nomem(&b);
             goto out;
         }

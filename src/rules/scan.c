@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "rules/rules_int.h"
+#include "core/array.h"
 #include "text/text.h"
 
 /* A match of one expression: ref is the rule (rule hits, allow words) or
@@ -60,24 +61,6 @@ struct lc_scanner {
     bool domain_hit, nomem, toobig;
 };
 
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    void **p = pp;
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 16;
-    while (nc < need) {
-        if (nc > (SIZE_MAX / 2) / elem)
-            return -1;
-        nc *= 2;
-    }
-    void *q = realloc(*p, nc * elem);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
 
 enum lc_err lc_scanner_new(struct lc_scanner **out)
 {
@@ -108,7 +91,7 @@ void lc_scanner_free(struct lc_scanner *sc)
 static inline int push(struct lc_scanner *sc, struct occ **a, size_t *n, size_t *cap,
                        const struct lc_hit *h, uint32_t ref)
 {
-    if (*n == *cap && grow(a, cap, *n + 1, sizeof **a)) {
+    if (*n == *cap && lc_array_grow(a, cap, *n + 1, sizeof **a)) {
         sc->nomem = true;
         return 1;
     }
@@ -247,7 +230,7 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
 {
     /* 1. allow words */
     if (sc->nal) {
-        if (grow(&sc->pmax_al, &sc->cap_pal, sc->nal, sizeof *sc->pmax_al)) {
+        if (lc_array_grow(&sc->pmax_al, &sc->cap_pal, sc->nal, sizeof *sc->pmax_al)) {
             *ctx_nomem = true;
             return 0;
         }
@@ -267,8 +250,8 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
     bool use_ctx = sc->ncu && !in_domain(rs, sc, item->domain);
     if (use_ctx) {
         size_t len = sc->norm.len;
-        if (grow(&sc->cidx, &sc->cap_cidx, len + 1, sizeof *sc->cidx) ||
-            grow(&sc->pmax_cu, &sc->cap_pcu, sc->ncu, sizeof *sc->pmax_cu)) {
+        if (lc_array_grow(&sc->cidx, &sc->cap_cidx, len + 1, sizeof *sc->cidx) ||
+            lc_array_grow(&sc->pmax_cu, &sc->cap_pcu, sc->ncu, sizeof *sc->pmax_cu)) {
             *ctx_nomem = true;
             return 0;
         }
@@ -286,7 +269,7 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
         index_occ(sc->cu, sc->ncu, sc->pmax_cu);
     }
 
-    if (grow(&sc->dh, &sc->cap_dh, sc->nrh, sizeof *sc->dh)) {
+    if (lc_array_grow(&sc->dh, &sc->cap_dh, sc->nrh, sizeof *sc->dh)) {
         *ctx_nomem = true;
         return 0;
     }
