@@ -8,8 +8,9 @@
  * its own index as the Vectorscan id (the caller's ids need not be unique,
  * and the index tells us the expression's width).  Literals are spelt as
  * escaped regexes; compiling them with hs_compile_multi costs the same as
- * hs_compile_lit_multi (measured: 100,000 CJK literals in about 3 s either
- * way) and saves a second database and a second scan per text.  Nothing
+ * hs_compile_lit_multi (measured: 100,000 CJK literals in 3 to 4 s either
+ * way, against 0.1 s for our automaton) and saves a second database and a
+ * second scan per text.  Nothing
  * uses HS_FLAG_UTF8: text and patterns are treated as bytes, which is what
  * offsets are counted in and makes invalid UTF-8 harmless.  Literals and
  * fixed-width patterns need no start-of-match tracking (start = end -
@@ -26,12 +27,28 @@
  * (corei7) and SSSE3 (core2) scanners get all of them right, provided the
  * database is compiled for a generic platform (a database compiled for the
  * host may use engines those scanners lack: calling them then crashes).
- * Upstream has since fixed several AVX-512/AVX2 tail bugs (VectorCamp/
- * vectorscan PRs #375, #378, released in 5.4.13).  So, once per process,
+ * Upstream has since fixed several AVX-512 and AVX2 accelerator bugs
+ * (VectorCamp/vectorscan PRs #375, #378, in 5.4.13); whether those cover
+ * these cases was not tested here.  So, once per process,
  * pick_scanner() runs probes with known answers through hs_scan; if they
  * fail, it tries the fat runtime's corei7 and then core2 entry points with
  * generic-platform databases; if none passes, Vectorscan counts as
- * unavailable and LC_ENGINE_AUTO falls back to our engine. */
+ * unavailable and LC_ENGINE_AUTO falls back to our engine.
+ *
+ * Windows.  5.4.9 also aborts the process ("buffer overflow detected") in
+ * every scanner when a buffer of 256 bytes or more meets certain SOM
+ * patterns: \d{2,5}\.{2,5} over any 256 bytes that hold two digits does
+ * it, match or not (an unconditional snprintf sized by the input into a
+ * 255-byte stack buffer in rvermicelliDoubleExecReal; fixed upstream by
+ * VectorCamp/vectorscan PR #392).  The same snprintf reads the buffer as
+ * a C string, so it also reads past the end of a text that is not
+ * NUL-terminated (found by fuzz_match under ASan).  A chat message could
+ * take the server down, so every hs_scan call here gets a copy of at most
+ * VS_WINDOW bytes followed by a NUL, in the scratch: a longer
+ * text is scanned in windows that overlap by the widest expression, and
+ * each window keeps only the hits whose end lies where it holds the whole
+ * left context (every possible start), so each (id, end) is reported
+ * once, by one window, with its true leftmost start. */
 #include "match/match.h"
 
 #include <dlfcn.h>
@@ -47,9 +64,13 @@
 #include "match/match_priv.h"
 #include "match/pattern.h"
 
+/* Largest buffer handed to one hs_scan call; below 5.4.9's 255-byte crash. */
+#define VS_WINDOW 240
+
 struct lc_matcher {
     enum lc_engine engine; /* LC_ENGINE_VECTORSCAN or LC_ENGINE_AC */
     size_t n;
+    uint32_t maxw; /* widest match of any expression, bytes (<= LC_MATCH_MAX_WIDTH) */
     hs_database_t *db; /* NULL when there are no expressions */
     unsigned *uid;     /* Vectorscan id (expression index) -> caller's id */
     uint32_t *width;   /* match width in bytes, or 0 when SOM reports the start */
@@ -62,6 +83,7 @@ struct lc_scratch {
     struct lc_hit *vh; /* one scan's Vectorscan hits, before ordering */
     size_t vh_len, vh_cap;
     bool vh_oom; /* a hit could not be stored */
+    char win[VS_WINDOW + 1]; /* the window hs_scan sees, NUL-terminated (see above) */
     struct lc_match_acbuf ac;
 };
 
@@ -239,8 +261,12 @@ static enum lc_err build_vectorscan(struct lc_matcher *m, const struct lc_patter
             size_t len = strlen(p[k].expr);
             exprs[k] = lc_match_lit_regex((const uint8_t *)p[k].expr, len);
             m->width[k] = (uint32_t)len;
+            if (len > m->maxw)
+                m->maxw = (uint32_t)len;
         } else {
             exprs[k] = lc_match_pat_regex(&pats[k]);
+            if (pats[k].maxw > m->maxw)
+                m->maxw = pats[k].maxw;
             if (pats[k].minw == pats[k].maxw)
                 m->width[k] = pats[k].minw;
             else
@@ -448,6 +474,8 @@ void lc_match_scratch_free(struct lc_scratch *s)
 struct vs_ctx {
     const struct lc_matcher *m;
     struct lc_scratch *s;
+    uint32_t base;   /* offset of the window in the text */
+    uint64_t lo, hi; /* keep hits with lo <= end < hi (text offsets) */
 };
 
 static int vs_on_match(unsigned idx, unsigned long long from, unsigned long long to,
@@ -455,6 +483,9 @@ static int vs_on_match(unsigned idx, unsigned long long from, unsigned long long
 {
     struct vs_ctx *c = ctx;
     struct lc_scratch *s = c->s;
+    uint32_t end = c->base + (uint32_t)to;
+    if (end < c->lo || end >= c->hi)
+        return 0;
     if (s->vh_len == s->vh_cap) {
         size_t cap = s->vh_cap ? s->vh_cap * 2 : 64;
         struct lc_hit *h = realloc(s->vh, cap * sizeof *h);
@@ -467,7 +498,7 @@ static int vs_on_match(unsigned idx, unsigned long long from, unsigned long long
     }
     uint32_t w = c->m->width[idx];
     s->vh[s->vh_len++] =
-        (struct lc_hit){c->m->uid[idx], w ? (uint32_t)to - w : (uint32_t)from, (uint32_t)to};
+        (struct lc_hit){c->m->uid[idx], w ? end - w : c->base + (uint32_t)from, end};
     return 0;
 }
 
@@ -486,20 +517,34 @@ static enum lc_err scan_vectorscan(const struct lc_matcher *m, struct lc_scratch
 {
     if (!m->db)
         return LC_OK;
-    struct vs_ctx c = {m, s};
     s->vh_len = 0;
     s->vh_oom = false;
-    hs_error_t rc = vs_scan(m->db, text ? text : "", len, 0, s->hs, vs_on_match, &c);
-    if (s->vh_oom)
-        return LC_ENOMEM;
-    if (rc == HS_INVALID)
-        return LC_EINVAL; /* the scratch was not grown for this database */
-    if (rc == HS_SCRATCH_IN_USE)
-        return LC_EBUSY;
-    if (rc == HS_NOMEM)
-        return LC_ENOMEM;
-    if (rc != HS_SUCCESS)
-        return LC_EIO;
+    /* Window k starts at a_k = k * step and keeps ends in [a_k + maxw,
+     * a_k + VS_WINDOW + 1): every start of such a match is inside it, and
+     * the next window takes over exactly where it stops. */
+    uint32_t step = VS_WINDOW + 1 - m->maxw;
+    for (uint32_t a = 0;; a += step) {
+        uint32_t wlen = len - a < VS_WINDOW ? len - a : VS_WINDOW;
+        bool last = a + wlen == len;
+        struct vs_ctx c = {m, s, a, a ? (uint64_t)a + m->maxw : 0,
+                           last ? UINT64_MAX : (uint64_t)a + step + m->maxw};
+        if (wlen)
+            memcpy(s->win, text + a, wlen);
+        s->win[wlen] = '\0';
+        hs_error_t rc = vs_scan(m->db, s->win, wlen, 0, s->hs, vs_on_match, &c);
+        if (s->vh_oom)
+            return LC_ENOMEM;
+        if (rc == HS_INVALID)
+            return LC_EINVAL; /* the scratch was not grown for this database */
+        if (rc == HS_SCRATCH_IN_USE)
+            return LC_EBUSY;
+        if (rc == HS_NOMEM)
+            return LC_ENOMEM;
+        if (rc != HS_SUCCESS)
+            return LC_EIO;
+        if (last)
+            break;
+    }
 
     struct lc_hit *h = s->vh;
     size_t n = s->vh_len;

@@ -15,7 +15,12 @@
  * literal UTF-8 characters; \d (ASCII digit); [..] classes of ASCII
  * characters and ranges (no negation); quantifiers {n}, {n,m}, ?, after an
  * atom (no unbounded * or +); \ escapes a metacharacter.  A literal
- * expression is taken byte for byte. */
+ * expression is taken byte for byte.
+ *
+ * Limits (both engines, so the engine never decides whether rules load):
+ * an expression is non-empty and cannot match the empty string; no match
+ * spans more than 100 bytes (a literal is at most 100 bytes; a pattern's
+ * longest match at most 100); repetition bounds are at most 100. */
 #ifndef LC_MATCH_MATCH_H
 #define LC_MATCH_MATCH_H
 
@@ -47,10 +52,17 @@ typedef int (*lc_hit_fn)(void *ctx, const struct lc_hit *hit);
 
 struct lc_matcher;
 
-/* True when Vectorscan is linked in and this CPU can run it. */
+/* True when Vectorscan is linked in and this CPU can run it correctly:
+ * hs_valid_platform() and, once per process, a self-test with known
+ * answers (Debian's 5.4.9 fails it wherever it dispatches to its AVX2 or
+ * AVX-512 scanner; match.c then
+ * uses the library's SSE scanner, or reports false if that fails too). */
 bool lc_match_vectorscan_available(void);
 
-/* Compiles; on LC_EINVAL, err names the offending pattern index and why. */
+/* Compiles; on LC_EINVAL, err names the offending pattern index and why
+ * ("pattern 3: column 5: ..." for syntax).  Requesting LC_ENGINE_VECTORSCAN
+ * where it is not available is LC_EINVAL.  *out is written only on
+ * success; the patterns are not referenced after the call. */
 LC_MUST_USE enum lc_err lc_match_compile(const struct lc_pattern *p, size_t n,
                                          enum lc_engine engine, struct lc_matcher **out,
                                          char *err, size_t errlen);

@@ -11,7 +11,10 @@
  * The limits keep every accepted pattern inside what Vectorscan compiles
  * with HS_FLAG_SOM_LEFTMOST (measured on 5.4.9: a variable-width repeat
  * stops compiling at about 126 bytes of span, "Pattern is too large"), so
- * the engine choice never decides whether a rule pack loads. */
+ * the engine choice never decides whether a rule pack loads.  Literals
+ * share the width limit: the Vectorscan engine scans long texts in
+ * overlapping windows (see match.c), which needs a bound on how far back
+ * a match can start. */
 #ifndef LC_MATCH_PATTERN_H
 #define LC_MATCH_PATTERN_H
 
@@ -21,8 +24,8 @@
 #include "core/err.h"
 
 #define LC_MATCH_MAX_SRC 1024  /* bytes of a pattern's source text */
-#define LC_MATCH_MAX_LIT 1024  /* bytes of a literal (Vectorscan's regex length limit) */
-#define LC_MATCH_MAX_WIDTH 100 /* bytes the longest match of a pattern may span */
+#define LC_MATCH_MAX_WIDTH 100 /* bytes the longest match of an expression may span */
+#define LC_MATCH_MAX_LIT LC_MATCH_MAX_WIDTH /* bytes of a literal */
 #define LC_MATCH_MAX_REPEAT 100
 
 struct lc_match_atom {

@@ -22,6 +22,7 @@
 
 struct coll {
     struct lc_hit h[MAX_HITS];
+    struct lc_hit big[1024]; /* for collect_many */
     size_t n;
     size_t stop_after; /* 0: never stop */
 };
@@ -33,6 +34,15 @@ static int collect(void *ctx, const struct lc_hit *hit)
         c->h[c->n] = *hit;
     c->n++;
     return c->stop_after && c->n >= c->stop_after;
+}
+
+static int collect_many(void *ctx, const struct lc_hit *hit)
+{
+    struct coll *c = ctx;
+    if (c->n < sizeof c->big / sizeof c->big[0])
+        c->big[c->n] = *hit;
+    c->n++;
+    return 0;
 }
 
 static const enum lc_engine engines[] = {LC_ENGINE_AC, LC_ENGINE_VECTORSCAN};
@@ -212,6 +222,77 @@ static void optional_suffix_pattern_is_found_past_the_first_64_bytes(void **stat
     }
 }
 
+/* Vectorscan 5.4.9 aborts the process on this pattern over 256+ bytes
+ * holding two digits (see match.c); long texts are scanned in windows. */
+static void long_text_with_crashing_pattern_is_scanned_safely(void **state)
+{
+    char text[700];
+    memset(text, 'x', sizeof text);
+    text[sizeof text - 1] = '\0';
+    memcpy(text + 250, "12", 2);
+    const struct lc_pattern p[] = {PAT(1, "\\d{2,5}\\.{2,5}")};
+    expect_hits(p, N(p), text, NULL, 0);
+    memcpy(text + 400, "123...", 6);
+    const struct lc_hit want[] = {{1, 400, 405}, {1, 400, 406}};
+    expect_hits(p, N(p), text, want, N(want));
+}
+
+/* The same Vectorscan code reads the buffer as a C string; a text without
+ * a NUL after it must not be read past its end (ASan reports it). */
+static void text_without_terminator_is_not_read_past_its_end(void **state)
+{
+    enum { LEN = 300 };
+    char *text = malloc(LEN);
+    assert_non_null(text);
+    memset(text, 'x', LEN);
+    memcpy(text + LEN - 6, "12....", 6);
+    const struct lc_pattern p[] = {PAT(1, "\\d{2,5}\\.{2,5}")};
+    for (size_t k = 0; k < N(engines); k++) {
+        if (!engine_usable(engines[k]))
+            continue;
+        struct lc_matcher *m = compile_ok(p, N(p), engines[k]);
+        struct coll c = {0};
+        scan_into(m, text, LEN, &c);
+        assert_int_equal(c.n, 3); /* 12.. 12... 12.... */
+        assert_int_equal(c.h[0].start, LEN - 6);
+        lc_match_free(m);
+    }
+    free(text);
+}
+
+/* Every end of a run of 1,000 letters, with the leftmost start 100 bytes
+ * back: each window boundary must hand over without loss or repeat. */
+static void widest_pattern_over_long_text_keeps_leftmost_starts(void **state)
+{
+    enum { LEN = 1000 };
+    char text[LEN + 1];
+    memset(text, 'a', LEN);
+    text[LEN] = '\0';
+    static struct lc_hit want[LEN];
+    size_t n = 0;
+    for (uint32_t e = 3; e <= LEN; e++)
+        want[n++] = (struct lc_hit){1, e > 100 ? e - 100 : 0, e};
+    const struct lc_pattern p[] = {PAT(1, "[a-z]{3,100}")};
+    for (size_t k = 0; k < N(engines); k++) {
+        if (!engine_usable(engines[k]))
+            continue;
+        struct lc_matcher *m = compile_ok(p, N(p), engines[k]);
+        struct lc_scratch *s = NULL;
+        assert_int_equal(lc_match_scratch_new(m, &s), LC_OK);
+        static struct coll c;
+        c.n = 0;
+        c.stop_after = 0;
+        assert_int_equal(lc_match_scan(m, s, text, LEN, collect_many, &c), LC_OK);
+        assert_int_equal(c.n, n);
+        for (size_t j = 0; j < n; j++)
+            if (c.big[j].start != want[j].start || c.big[j].end != want[j].end)
+                fail_msg("%s: hit %zu is (%u,%u), want (%u,%u)", engine_name(engines[k]), j,
+                         c.big[j].start, c.big[j].end, want[j].start, want[j].end);
+        lc_match_scratch_free(s);
+        lc_match_free(m);
+    }
+}
+
 static void literals_and_patterns_sharing_an_id_merge_per_end(void **state)
 {
     const struct lc_pattern p[] = {LIT(5, "abc"), PAT(5, "[a-c]{2,3}"), PAT(6, "b[c]")};
@@ -342,6 +423,11 @@ static void compile_errors_name_the_pattern_and_column(void **state)
     bad_pattern("ab\xff", "column 3: invalid UTF-8");
     bad_pattern("[a-z]{60}[0-9]{41}", "a match could span more than 100 bytes");
 
+    static char long_lit[102];
+    memset(long_lit, 'a', 101);
+    const struct lc_pattern too_long[] = {LIT(1, "ok"), LIT(2, long_lit)};
+    expect_error(too_long, N(too_long), "pattern 1: literal longer than 100 bytes");
+
     const struct lc_pattern no_expr[] = {LIT(1, "ok"), {2, NULL, false}};
     expect_error(no_expr, N(no_expr), "pattern 1: no expression");
 }
@@ -471,6 +557,9 @@ int main(void)
         cmocka_unit_test(quantifier_repeats_a_whole_cjk_character),
         cmocka_unit_test(escapes_and_classes_match_punctuation_literally),
         cmocka_unit_test(optional_suffix_pattern_is_found_past_the_first_64_bytes),
+        cmocka_unit_test(long_text_with_crashing_pattern_is_scanned_safely),
+        cmocka_unit_test(widest_pattern_over_long_text_keeps_leftmost_starts),
+        cmocka_unit_test(text_without_terminator_is_not_read_past_its_end),
         cmocka_unit_test(literals_and_patterns_sharing_an_id_merge_per_end),
         cmocka_unit_test(literal_is_taken_byte_for_byte),
         cmocka_unit_test(text_with_nul_bytes_is_scanned_to_its_length),
