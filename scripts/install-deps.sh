@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson-dev
 libsodium-dev libsqlite3-dev libcmocka-dev python3 curl nginx libnginx-mod-rtmp ffmpeg wrk
-libvectorscan-dev libutf8proc-dev opencc clang-14 libclang-rt-14-dev"
+libvectorscan-dev libutf8proc-dev opencc clang-14 libclang-rt-14-dev
+golang-go golang-golang-x-mod-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

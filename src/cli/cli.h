@@ -10,5 +10,9 @@
 int lc_cli_scan(const char *rules, const char *input, enum lc_engine engine);
 /* Each argument: a pack file (checked alone) or a folder (loaded whole). */
 int lc_cli_rules_check(int nfiles, char **files);
+/* livecomply archive (verify|export) ...; argv[0] is "archive". */
+int lc_cli_archive(int argc, char **argv);
+/* livecomply verify BUNDLE [--key VKEY]; argv[0] is "verify". */
+int lc_cli_verify(int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const char usage_main[] =
     "  ident check   validate a resident ID number or a credit code\n"
     "  scan          moderate lines of text offline with rule packs\n"
     "  rules check   validate rule-pack files\n"
+    "  archive       verify the archive or export evidence (server stopped)\n"
+    "  verify        check an evidence bundle offline\n"
     "  version       print the version\n"
     "\n"
     "`livecomply COMMAND --help` describes each command.\n";
@@ -272,6 +274,10 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules"))
         return cmd_rules(argc - 1, argv + 1);
+    if (!strcmp(cmd, "archive"))
+        return lc_cli_archive(argc - 1, argv + 1);
+    if (!strcmp(cmd, "verify"))
+        return lc_cli_verify(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("livecomply %s\n", LC_VERSION);
         return 0;

@@ -40,6 +40,7 @@ void lc_app_close(struct lc_app *app)
     lc_cache_free(app->tokens);
     lc_seal_free(app->seal);
     lc_store_close(app->store);
+    lc_archive_close(app->archive);
     lc_log_free(app->access);
     lc_log_free(app->events);
     free(app);
@@ -47,8 +48,8 @@ void lc_app_close(struct lc_app *app)
 
 static const char **route_names(void)
 {
-    static const char *names[64];
-    for (unsigned i = 0; i < lc_nroutes && i < 63; i++)
+    static const char *names[128];
+    for (unsigned i = 0; i < lc_nroutes && i < 127; i++)
         names[i] = lc_routes[i].name;
     names[lc_nroutes] = "unmatched";
     return names;
@@ -121,6 +122,9 @@ int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen)
     snprintf(path, sizeof path, "%s/log/events.jsonl", dir);
     if (lc_log_open(path, &app->events) != LC_OK)
         goto fail_log;
+    if (lc_archive_open(dir, NULL, 1000, &app->archive, why, whylen) != LC_OK)
+        goto fail;
+    lc_store_observe(app->store, lc_archive_mirror, app->archive);
     if (lc_registry_new(app->store, app->seal, app->events, &app->reg) != LC_OK ||
         lc_batch_new(app->store, &app->batch) != LC_OK ||
         lc_gate_new(app->reg, app->store, app->batch, app->events, &app->gate) != LC_OK ||

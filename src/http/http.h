@@ -16,6 +16,7 @@
 #include "http/metrics.h"
 #include "monitor/monitor.h"
 #include "registry/registry.h"
+#include "archive/archive.h"
 #include "store/batch.h"
 
 #define LC_JSON_BODY_MAX (64 * 1024)
@@ -35,6 +36,7 @@ struct lc_app {
     struct lc_rules_live *rules; /* current rule packs, or NULL if none */
     struct lc_monitor *monitor;  /* NULL without rule packs */
     char *rules_path;            /* where packs are (re)loaded from */
+    struct lc_archive *archive;  /* the tamper-evident log of every write */
 };
 
 struct lc_req {
@@ -107,5 +109,16 @@ void lc_h_scan(struct lc_req *r);
 void lc_h_events(struct lc_req *r);
 void lc_h_rules_reload(struct lc_req *r);
 void lc_h_rules_info(struct lc_req *r);
+void lc_h_archive_key(struct lc_req *r);
+void lc_h_archive_checkpoint(struct lc_req *r);
+void lc_h_archive_record(struct lc_req *r);
+void lc_h_evidence(struct lc_req *r);
+void lc_h_hold_create(struct lc_req *r);
+void lc_h_hold_release(struct lc_req *r);
+void lc_h_holds(struct lc_req *r);
+void lc_h_retention(struct lc_req *r);
+void lc_h_retention_extend(struct lc_req *r);
+void lc_h_purge(struct lc_req *r);
+void lc_h_hook_record_done(struct lc_req *r);
 
 #endif

@@ -10,6 +10,7 @@
 #define ALL_READ (LC_ROLE_ADMIN | LC_ROLE_OPERATOR | LC_ROLE_REGULATOR)
 #define STAFF (LC_ROLE_ADMIN | LC_ROLE_OPERATOR)
 #define SCOPED (STAFF | LC_ROLE_AGENCY)
+#define EVIDENCE (LC_ROLE_OPERATOR | LC_ROLE_REGULATOR)
 
 const struct lc_route lc_routes[] = {
     {"GET", "/healthz", 0, lc_h_healthz, "healthz"},
@@ -18,6 +19,8 @@ const struct lc_route lc_routes[] = {
     {"GET", "/hooks/rtmp/publish", LC_ROLE_HOOK, lc_h_hook_publish, "hook_publish"},
     {"POST", "/hooks/rtmp/publish_done", LC_ROLE_HOOK, lc_h_hook_publish_done, "hook_publish_done"},
     {"GET", "/hooks/rtmp/publish_done", LC_ROLE_HOOK, lc_h_hook_publish_done, "hook_publish_done"},
+    {"POST", "/hooks/rtmp/record_done", LC_ROLE_HOOK, lc_h_hook_record_done, "hook_record_done"},
+    {"GET", "/hooks/rtmp/record_done", LC_ROLE_HOOK, lc_h_hook_record_done, "hook_record_done"},
     {"POST", "/hooks/rtmp/{}", LC_ROLE_HOOK, lc_h_hook_ignore, "hook_other"},
     {"GET", "/hooks/rtmp/{}", LC_ROLE_HOOK, lc_h_hook_ignore, "hook_other"},
     {"POST", "/v1/agencies", STAFF, lc_h_agency_create, "agencies"},
@@ -54,6 +57,18 @@ const struct lc_route lc_routes[] = {
     {"GET", "/v1/violations/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "violation"},
     {"GET", "/v1/rules", ALL_READ, lc_h_rules_info, "rules"},
     {"POST", "/v1/rules/reload", LC_ROLE_ADMIN, lc_h_rules_reload, "rules_reload"},
+    {"GET", "/v1/archive/key", 0, lc_h_archive_key, "archive_key"},
+    {"GET", "/v1/archive/checkpoint", 0, lc_h_archive_checkpoint, "archive_checkpoint"},
+    {"GET", "/v1/archive/records/{}", ALL_READ, lc_h_archive_record, "archive_record"},
+    {"GET", "/v1/evidence/rooms/{}", EVIDENCE, lc_h_evidence, "evidence"},
+    {"GET", "/v1/evidence/orders/{}", EVIDENCE, lc_h_evidence, "evidence"},
+    {"GET", "/v1/evidence/hosts/{}", EVIDENCE, lc_h_evidence, "evidence"},
+    {"POST", "/v1/holds", EVIDENCE, lc_h_hold_create, "holds"},
+    {"GET", "/v1/holds", ALL_READ, lc_h_holds, "holds"},
+    {"POST", "/v1/holds/{}/release", EVIDENCE, lc_h_hold_release, "hold_release"},
+    {"GET", "/v1/retention", ALL_READ, lc_h_retention, "retention"},
+    {"POST", "/v1/retention/extend", STAFF | LC_ROLE_REGULATOR, lc_h_retention_extend, "retention_extend"},
+    {"POST", "/v1/archive/purge", LC_ROLE_ADMIN, lc_h_purge, "archive_purge"},
 };
 const unsigned lc_nroutes = sizeof lc_routes / sizeof *lc_routes;
 

@@ -15,8 +15,10 @@
 
 struct lc_event {
     json_t *obj;      /* the decoded line (owned; free with lc_event_cleanup) */
-    const char *type; /* "chat", "transcript", "product_claim" (borrowed) */
-    const char *kind; /* what to scan it as: "chat", "transcript", "product_detail" */
+    const char *type; /* "chat", "transcript", "product_claim", "order", "payment",
+                         "logistics", "service_message" (borrowed) */
+    const char *kind; /* what to scan it as: "chat", "transcript", "product_detail";
+                         NULL for records that are only kept (orders, payments...) */
     int64_t ts;       /* the event's time, unix seconds */
 };
 

@@ -360,10 +360,11 @@ static enum lc_err ingest_line(struct lc_monitor *m, const struct lc_ruleset *rs
     }
     struct text_in t = {lc_jstr(ev.obj, "text"), ev.kind, NULL, room.id,
                         lc_jstr(ev.obj, "user_id"), ev.ts};
-    enum lc_verdict v;
+    enum lc_verdict v = LC_VERDICT_PASS;
     json_t *hits = NULL;
     size_t bad = 0;
-    err = moderate(m, rs, &t, &v, &hits, &bad);
+    if (ev.kind) /* orders, payments... are kept, not moderated */
+        err = moderate(m, rs, &t, &v, &hits, &bad);
     if (err == LC_EINVAL || err == LC_ETOOBIG) {
         lc_fail(&e, LC_EINVAL, err == LC_EINVAL ? "invalid_utf8" : "too_long", "text",
                 "the text cannot be scanned");
@@ -376,7 +377,9 @@ static enum lc_err ingest_line(struct lc_monitor *m, const struct lc_ruleset *rs
     char id[LC_ID_MAX];
     lc_id_new("event", id);
     json_object_set_new(ev.obj, "id", json_string(id));
-    json_object_set_new(ev.obj, "verdict", json_string(lc_verdict_name(v)));
+    if (ev.kind)
+        json_object_set_new(ev.obj, "verdict", json_string(lc_verdict_name(v)));
+    json_object_set_new(ev.obj, "host_id", json_string(room.host_id));
     err = add_record(b, LC_K_EVENT, id, room.agency_id, ev.type, room.id, ev.obj);
     if (err == LC_OK)
         err = add_violations(b, &room, ev.obj, id, hits, lc_ruleset_version(rs));

@@ -56,7 +56,16 @@ enum lc_err lc_store_apply(struct lc_store *s, const struct lc_write *w, size_t 
 {
     if (!s)
         return LC_EINVAL;
-    return s->ops->apply(s, w, n);
+    enum lc_err err = s->ops->apply(s, w, n);
+    if (err == LC_OK && s->observe)
+        err = s->observe(s->observe_ctx, w, n);
+    return err;
+}
+
+void lc_store_observe(struct lc_store *s, lc_store_observer fn, void *ctx)
+{
+    s->observe = fn;
+    s->observe_ctx = ctx;
 }
 
 enum lc_err lc_store_insert(struct lc_store *s, const struct lc_record *r)

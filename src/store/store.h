@@ -83,9 +83,19 @@ struct lc_store_ops {
     void (*close)(struct lc_store *s);
 };
 
+/* Sees every transaction after it commits (the archive mirrors writes into
+ * its tamper-evident log this way).  Its failure is the apply's failure, so
+ * nothing is acknowledged that the observer did not take. */
+typedef enum lc_err (*lc_store_observer)(void *ctx, const struct lc_write *w, size_t n);
+
 struct lc_store {
     const struct lc_store_ops *ops;
+    lc_store_observer observe; /* or NULL */
+    void *observe_ctx;
 };
+
+/* Sets (or with NULL clears) the observer; call before other threads use s. */
+void lc_store_observe(struct lc_store *s, lc_store_observer fn, void *ctx);
 
 /* Opens (creating and migrating as needed) an SQLite database at path.
  * On failure *out is unchanged and a message goes into errbuf (which may be

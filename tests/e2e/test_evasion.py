@@ -19,7 +19,8 @@ rule packs or the normaliser.  tests/data/evasion/cross_message.tsv is only
 loaded and shape-checked here; cross-message detection is scored elsewhere.
 
 Run: python3 test_evasion.py PATH_TO_livecomply
-(LC_EVASION_RULES=PATH scans with other packs than ROOT/rules.)
+(LC_EVASION_RULES=PATH scans with other packs than ROOT/rules;
+LC_EVASION_CASES=FILE scores another corpus, e.g. heldout.tsv.)
 The last line is "N passed, M failed"; the exit status is 0 only when
 nothing failed.  Only the Python 3 standard library is used.
 """
@@ -32,7 +33,9 @@ from collections import OrderedDict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.path.join(ROOT, "tests", "data", "evasion")
-CASES = os.path.join(DATA, "cases.tsv")
+# LC_EVASION_CASES scores another corpus of the same shape, e.g. the held-out
+# set heldout.tsv; a bare file name is looked up in DATA.
+CASES = os.path.join(DATA, os.environ.get("LC_EVASION_CASES") or "cases.tsv")
 CROSS = os.path.join(DATA, "cross_message.tsv")
 # LC_EVASION_RULES points the scan at other packs (a folder or one file),
 # e.g. while a pack is being written.
