@@ -32,13 +32,17 @@ static const char usage_main[] =
 
 static const char usage_serve[] =
     "usage: livecomply serve [--listen ADDR:PORT] [--data DIR] [--rules PATH] [--threads N]\n"
-    "                        [--demo]\n"
+    "                        [--policy FILE] [--nginx-control URL] [--notify-url URL] [--demo]\n"
     "\n"
     "Runs the API, the console endpoints and the nginx-rtmp hooks until SIGTERM/SIGINT.\n"
     "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080)\n"
     "  --data DIR          data folder: database, keys, logs (default ./var)\n"
     "  --rules PATH        rule packs for moderation (default ./rules if present)\n"
     "  --threads N         HTTP worker threads (default 16, or 8 x cores if more)\n"
+    "  --policy FILE       enforcement policy (default ./policy/default.policy if present)\n"
+    "  --nginx-control URL nginx-rtmp control URL used to cut suspended streams,\n"
+    "                      e.g. http://127.0.0.1:8088/control\n"
+    "  --notify-url URL    webhook receiving notices to sanctioned subjects (retried)\n"
     "  --demo              load a small demo data set if the folder is empty\n";
 
 static const char usage_token[] =
@@ -97,7 +101,7 @@ static int bad_arg(const char *usage, const char *arg)
 
 static int cmd_serve(int argc, char **argv)
 {
-    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false, NULL};
+    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false, NULL, NULL, NULL, NULL};
     if (wants_help(argc, argv)) {
         fputs(usage_serve, stdout);
         return 0;
@@ -110,6 +114,12 @@ static int cmd_serve(int argc, char **argv)
             o.data_dir = v;
         else if ((v = opt(argc, argv, &i, "--rules")))
             o.rules = v;
+        else if ((v = opt(argc, argv, &i, "--policy")))
+            o.policy = v;
+        else if ((v = opt(argc, argv, &i, "--nginx-control")))
+            o.nginx_control = v;
+        else if ((v = opt(argc, argv, &i, "--notify-url")))
+            o.notify_url = v;
         else if ((v = opt(argc, argv, &i, "--threads"))) {
             o.threads = (unsigned)atoi(v);
             if (o.threads < 1 || o.threads > 256) {

@@ -19,14 +19,23 @@ struct lc_gate {
     struct lc_batch *batch;
     struct lc_log *events;
     struct lc_cache *facts; /* stream-key index -> struct lc_gate_facts */
+    lc_gate_sanctions_fn sanctions;
+    void *sanctions_ctx;
 };
+
+void lc_gate_set_sanctions(struct lc_gate *g, lc_gate_sanctions_fn fn, void *ctx)
+{
+    g->sanctions = fn;
+    g->sanctions_ctx = ctx;
+}
 
 static const char *const reason_names[LC_GR_COUNT] = {
     "missing_key",         "unknown_stream_key",     "stream_name_mismatch",
     "host_not_verified",   "host_under_age",         "guardian_consent_missing",
     "host_blacklisted",    "operator_blacklisted",   "agency_blacklisted",
     "training_missing",    "training_expired",       "operator_not_verified",
-    "operator_verification_overdue", "subject_missing",
+    "operator_verification_overdue", "subject_missing", "suspended",
+    "banned",              "restricted",
 };
 
 const char *lc_gate_reason_name(unsigned bit_index)
@@ -77,7 +86,7 @@ enum lc_err lc_gate_new(struct lc_registry *reg, struct lc_store *store, struct 
     struct lc_gate *g = calloc(1, sizeof *g);
     if (!g)
         return LC_ENOMEM;
-    *g = (struct lc_gate){reg, store, batch, events, NULL};
+    *g = (struct lc_gate){reg, store, batch, events, NULL, NULL, NULL};
     if (lc_cache_new(FACTS_SLOTS, sizeof(struct lc_gate_facts), FACTS_TTL_NS, &g->facts) !=
         LC_OK) {
         free(g);
@@ -200,6 +209,9 @@ enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,
          * API later uses to cut it; a key must not open another name */
         if (f.room.found && (!p->name || strcmp(p->name, f.room.id)))
             res.reasons |= LC_GR_NAME_MISMATCH;
+        if (f.room.found && g->sanctions)
+            res.reasons |= g->sanctions(g->sanctions_ctx, f.room.id, f.room.host_id,
+                                        f.host.blind_key, now);
     }
     res.allow = res.reasons == 0;
     if (f.room.found)

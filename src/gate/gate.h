@@ -38,8 +38,11 @@ enum lc_gate_reason {
     LC_GR_OPERATOR_NOT_VERIFIED = 1u << 11,
     LC_GR_OPERATOR_OVERDUE = 1u << 12,
     LC_GR_SUBJECT_MISSING = 1u << 13, /* room points at a deleted host/operator */
+    LC_GR_SUSPENDED = 1u << 14,       /* a live suspension of the room or host */
+    LC_GR_BANNED = 1u << 15,          /* a ban, closure or blacklisting measure */
+    LC_GR_RESTRICTED = 1u << 16,      /* going live is a restricted function */
 };
-#define LC_GR_COUNT 14
+#define LC_GR_COUNT 17
 
 const char *lc_gate_reason_name(unsigned bit_index);
 
@@ -69,11 +72,19 @@ struct lc_gate_result {
 
 struct lc_gate;
 
+/* Enforcement measures in force against a room or its host now, as
+ * LC_GR_SUSPENDED / LC_GR_BANNED / LC_GR_RESTRICTED bits (enforce.h).
+ * host_key is the blind index of the host's ID number. */
+typedef unsigned (*lc_gate_sanctions_fn)(void *ctx, const char *room_id, const char *host_id,
+                                         const char *host_key, int64_t now);
+
 /* registry, store and batch are borrowed; events may be NULL. */
 LC_MUST_USE enum lc_err lc_gate_new(struct lc_registry *reg, struct lc_store *store,
                                     struct lc_batch *batch, struct lc_log *events,
                                     struct lc_gate **out);
 void lc_gate_free(struct lc_gate *g);
+/* Consulted, fresh, on every publish; set before other threads use g. */
+void lc_gate_set_sanctions(struct lc_gate *g, lc_gate_sanctions_fn fn, void *ctx);
 /* Decides, records the decision (and the session on allow), then answers.
  * An error means nothing could be recorded: the caller must refuse. */
 LC_MUST_USE enum lc_err lc_gate_publish(struct lc_gate *g, const struct lc_publish *p,

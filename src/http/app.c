@@ -30,6 +30,7 @@ void lc_app_close(struct lc_app *app)
 {
     if (!app)
         return;
+    lc_enforce_free(app->enforce);
     lc_monitor_free(app->monitor);
     lc_rules_live_free(app->rules);
     free(app->rules_path);
@@ -90,6 +91,39 @@ int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t wh
     }
     fprintf(stderr, "rule packs: %zu rules (%s)\n", lc_ruleset_count(rs),
             lc_ruleset_version(rs));
+    return 0;
+}
+
+/* Loads the enforcement policy and starts the enforcer.  With no path
+ * given, ./policy/default.policy is used when it exists; otherwise
+ * violations stay open for people to handle (503 on measure endpoints). */
+int lc_app_load_policy(struct lc_app *app, const char *path, const char *control,
+                       const char *notify, char *why, size_t whylen);
+int lc_app_load_policy(struct lc_app *app, const char *path, const char *control,
+                       const char *notify, char *why, size_t whylen)
+{
+    struct stat st;
+    if (!path) {
+        if (stat("policy/default.policy", &st) != 0)
+            return 0;
+        path = "policy/default.policy";
+    }
+    struct lc_policy *p = NULL;
+    struct lc_policy_diag diag = {0};
+    if (lc_policy_load(path, &p, &diag) != LC_OK) {
+        snprintf(why, whylen, "policy: %s:%u: %s", path, diag.line, diag.message);
+        return -1;
+    }
+    struct lc_enforce_opts o = {control, notify, 1000};
+    if (lc_enforce_new(app->store, app->reg, p, app->events, &o, &app->enforce) != LC_OK) {
+        lc_policy_free(p);
+        snprintf(why, whylen, "cannot start enforcement");
+        return -1;
+    }
+    lc_gate_set_sanctions(app->gate, lc_enforce_sanctions, app->enforce);
+    lc_registry_set_admission(app->reg, lc_enforce_admit, app->enforce);
+    fprintf(stderr, "policy: %s%s\n", lc_policy_version(p),
+            control ? "" : " (no --nginx-control: suspensions cannot cut running streams)");
     return 0;
 }
 

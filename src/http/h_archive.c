@@ -4,6 +4,7 @@
  *
  * Personal fields are masked unless a regulator (or admin) asks for them
  * with ?reveal=true; every such reveal is written to the events log. */
+#include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -179,55 +180,92 @@ void lc_h_purge(struct lc_req *r)
         lc_reply_json(r, 200, json_pack("{s:I}", "purged", (json_int_t)n));
 }
 
-/* SHA-256 and size of a file, streamed. */
+/* SHA-256 and size of a regular file, streamed.  Only a regular file is
+ * hashed: a FIFO would block the open (hence O_NONBLOCK) and /dev/zero would
+ * never end, either one holding a server thread for good.  hex and size are
+ * written only on success. */
 static enum lc_err hash_file(const char *path, char hex[65], long long *size)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    static __thread unsigned char buf[1 << 16];
+    enum lc_err err = LC_OK;
+    crypto_hash_sha256_state st;
+    unsigned char h[32];
+    struct stat sb;
+    long long total = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return LC_ENOTFOUND;
-    crypto_hash_sha256_state st;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        err = LC_EINVAL;
+        goto out;
+    }
     crypto_hash_sha256_init(&st);
-    static __thread unsigned char buf[1 << 16];
-    ssize_t n;
-    long long total = 0;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
+    while ((n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = LC_EIO;
+            goto out;
+        }
         crypto_hash_sha256_update(&st, buf, (size_t)n);
         total += n;
     }
-    close(fd);
-    if (n < 0)
-        return LC_EIO;
-    unsigned char h[32];
     crypto_hash_sha256_final(&st, h);
     sodium_bin2hex(hex, 65, h, sizeof h);
     *size = total;
-    return LC_OK;
+out:
+    close(fd);
+    return err;
 }
 
 /* nginx-rtmp on_record_done: the recording stays where nginx wrote it and
- * is committed to the log by its SHA-256 and size. */
+ * is committed to the log by its SHA-256 and size.
+ *
+ * Every field must be present, decode cleanly and fit: a value cut short or
+ * cut at a %00 would name another file (".../a.flv%00x" or a 1100-byte path
+ * cut to 1023 bytes), which would then be hashed and archived in the
+ * recording's place.  call must be record_done: nginx sends path= only for
+ * that call, so on any other call the first path= would be the client's own
+ * stream argument (rtmp.md 10, gotcha 4).  path must be absolute, since a
+ * relative one would be resolved against our directory, not nginx's. */
 void lc_h_hook_record_done(struct lc_req *r)
 {
-    char app[256] = "", name[256] = "", path[1024] = "", hex[65];
-    const char *s = r->body ? r->body : "";
+    char call[32] = "", app[256] = "", name[256] = "", path[1024] = "", hex[65];
+    struct {
+        const char *key;
+        char *out;
+        size_t cap;
+    } f[] = {{"call", call, sizeof call}, {"app", app, sizeof app},
+             {"name", name, sizeof name}, {"path", path, sizeof path}};
+    bool post = strcmp(r->method, "POST") == 0, ok = true;
     long long size = 0;
     r->close = true;
-    if (strcmp(r->method, "POST") == 0) {
-        lc_form_get(s, r->body_len, "app", app, sizeof app);
-        lc_form_get(s, r->body_len, "name", name, sizeof name);
-        lc_form_get(s, r->body_len, "path", path, sizeof path);
-    } else {
-        snprintf(app, sizeof app, "%s", lc_query(r, "app") ? lc_query(r, "app") : "");
-        snprintf(name, sizeof name, "%s", lc_query(r, "name") ? lc_query(r, "name") : "");
-        snprintf(path, sizeof path, "%s", lc_query(r, "path") ? lc_query(r, "path") : "");
+    for (size_t i = 0; ok && i < sizeof f / sizeof f[0]; i++) {
+        const char *v = NULL;
+        size_t vlen = 0;
+        if (post) {
+            ok = lc_form_get(r->body ? r->body : "", r->body_len, f[i].key, f[i].out, f[i].cap);
+            continue;
+        }
+        /* _n gives the decoded length, so a %00 inside the value shows. */
+        ok = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, f[i].key,
+                                           strlen(f[i].key), &v, &vlen) == MHD_YES &&
+             v && vlen < f[i].cap && strlen(v) == vlen;
+        if (ok)
+            memcpy(f[i].out, v, vlen + 1);
     }
-    if (!path[0] || !name[0]) {
-        lc_reply_text(r, 400, "text/plain", strdup("error: path and name are required\n"));
+    if (!ok || strcmp(call, "record_done") != 0 || !name[0] || path[0] != '/') {
+        lc_reply_text(r, 400, "text/plain",
+                      strdup("error: call=record_done, app, name and an absolute path are "
+                             "required, each decoded and within its size limit\n"));
         return;
     }
     enum lc_err err = hash_file(path, hex, &size);
     if (err != LC_OK) {
-        lc_reply_text(r, 404, "text/plain", strdup("error: the recording cannot be read\n"));
+        lc_reply_text(r, err == LC_EINVAL ? 400 : 404, "text/plain",
+                      strdup(err == LC_EINVAL ? "error: the recording is not a regular file\n"
+                                              : "error: the recording cannot be read\n"));
         return;
     }
     struct lc_room_facts room = {0};

@@ -40,6 +40,12 @@ void lc_h_events(struct lc_req *r)
         return;
     enum lc_err err = lc_monitor_ingest(r->app->monitor, r->body ? r->body : "", r->body_len,
                                         &out, &e);
+    json_t *measures = NULL;
+    /* automatic measures (a stream cut among them) before the answer */
+    if (err == LC_OK && r->app->enforce &&
+        lc_enforce_violations(r->app->enforce, json_object_get(out, "violations"), &measures) ==
+            LC_OK)
+        json_object_set_new(out, "measures", measures);
     if (err != LC_OK)
         lc_reply_error(r, err, &e);
     else

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "enforce/enforce.h"
 
 /* The caller's access; false (and a 403 reply) when reveal is asked for by
  * a role other than admin. */
@@ -119,7 +120,8 @@ static const char *kind_of(const char *path)
         {"/v1/hosts", LC_K_HOST},          {"/v1/trainings", LC_K_TRAINING},
         {"/v1/rooms", LC_K_ROOM},          {"/v1/blacklist", LC_K_BLACKLIST},
         {"/v1/gate/decisions", LC_K_DECISION}, {"/v1/sessions", LC_K_DECISION},
-        {"/v1/violations", LC_K_VIOLATION},
+        {"/v1/violations", LC_K_VIOLATION}, {"/v1/measures", LC_K_MEASURE},
+        {"/v1/notices", LC_K_NOTICE},       {"/v1/appeals", LC_K_APPEAL},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         size_t n = strlen(map[i].prefix);
@@ -239,6 +241,14 @@ void lc_h_list(struct lc_req *r)
         q.key = lc_query(r, "status");
         q.field = lc_query(r, "host_id") ? "host_id" : NULL;
         q.value = lc_query(r, "host_id");
+        q.newest_first = true;
+    } else if (!strcmp(kind, LC_K_MEASURE) || !strcmp(kind, LC_K_NOTICE)) {
+        q.ref = lc_query(r, "subject") ? lc_query(r, "subject") : lc_query(r, "subject_id");
+        q.key = lc_query(r, "status");
+        q.newest_first = true;
+    } else if (!strcmp(kind, LC_K_APPEAL)) {
+        q.ref = lc_query(r, "measure_id");
+        q.key = lc_query(r, "status");
         q.newest_first = true;
     }
     list(r, &q);

@@ -17,6 +17,7 @@
 #include "monitor/monitor.h"
 #include "registry/registry.h"
 #include "archive/archive.h"
+#include "enforce/enforce.h"
 #include "store/batch.h"
 
 #define LC_JSON_BODY_MAX (64 * 1024)
@@ -37,6 +38,7 @@ struct lc_app {
     struct lc_monitor *monitor;  /* NULL without rule packs */
     char *rules_path;            /* where packs are (re)loaded from */
     struct lc_archive *archive;  /* the tamper-evident log of every write */
+    struct lc_enforce *enforce;  /* measures, or NULL without a policy */
 };
 
 struct lc_req {
@@ -120,5 +122,12 @@ void lc_h_retention(struct lc_req *r);
 void lc_h_retention_extend(struct lc_req *r);
 void lc_h_purge(struct lc_req *r);
 void lc_h_hook_record_done(struct lc_req *r);
+void lc_h_violation_decide(struct lc_req *r);
+void lc_h_measure_lift(struct lc_req *r);
+void lc_h_appeal_create(struct lc_req *r);
+void lc_h_appeal_decide(struct lc_req *r);
+void lc_h_restrictions(struct lc_req *r);
+void lc_h_traffic(struct lc_req *r);
+void lc_h_disposals(struct lc_req *r);
 
 #endif

@@ -69,6 +69,19 @@ const struct lc_route lc_routes[] = {
     {"GET", "/v1/retention", ALL_READ, lc_h_retention, "retention"},
     {"POST", "/v1/retention/extend", STAFF | LC_ROLE_REGULATOR, lc_h_retention_extend, "retention_extend"},
     {"POST", "/v1/archive/purge", LC_ROLE_ADMIN, lc_h_purge, "archive_purge"},
+    {"POST", "/v1/violations/{}/confirm", STAFF, lc_h_violation_decide, "violation_confirm"},
+    {"POST", "/v1/violations/{}/dismiss", STAFF, lc_h_violation_decide, "violation_dismiss"},
+    {"GET", "/v1/measures", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "measures"},
+    {"GET", "/v1/measures/{}", ALL_READ | LC_ROLE_AGENCY, lc_h_get, "measure"},
+    {"POST", "/v1/measures/{}/lift", STAFF, lc_h_measure_lift, "measure_lift"},
+    {"GET", "/v1/notices", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "notices"},
+    {"GET", "/v1/appeals", ALL_READ | LC_ROLE_AGENCY, lc_h_list, "appeals"},
+    {"POST", "/v1/appeals", SCOPED, lc_h_appeal_create, "appeals"},
+    {"POST", "/v1/appeals/{}/decide", STAFF, lc_h_appeal_decide, "appeal_decide"},
+    {"GET", "/v1/subjects/{}/restrictions", ALL_READ | LC_ROLE_INGEST, lc_h_restrictions, "restrictions"},
+    {"GET", "/v1/traffic", ALL_READ | LC_ROLE_INGEST, lc_h_traffic, "traffic"},
+    {"GET", "/v1/traffic/{}", ALL_READ | LC_ROLE_INGEST, lc_h_traffic, "traffic_room"},
+    {"GET", "/v1/reports/disposals", ALL_READ, lc_h_disposals, "disposals"},
 };
 const unsigned lc_nroutes = sizeof lc_routes / sizeof *lc_routes;
 

@@ -223,6 +223,8 @@ static struct MHD_Daemon *start_daemon(struct lc_app *app, struct sockaddr_in *s
 
 int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen);
 int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t whylen);
+int lc_app_load_policy(struct lc_app *app, const char *path, const char *control,
+                       const char *notify, char *why, size_t whylen);
 void lc_app_close(struct lc_app *app);
 enum lc_err lc_demo_load(struct lc_app *app, const char *dir, const char *listen);
 
@@ -248,7 +250,9 @@ int lc_serve(const struct lc_serve_opts *o)
         fprintf(stderr, "livecomply serve: %s\n", why);
         return 1;
     }
-    if (lc_app_load_rules(app, o->rules, why, sizeof why) != 0) {
+    if (lc_app_load_rules(app, o->rules, why, sizeof why) != 0 ||
+        lc_app_load_policy(app, o->policy, o->nginx_control, o->notify_url, why, sizeof why) !=
+            0) {
         fprintf(stderr, "livecomply serve: %s\n", why);
         lc_app_close(app);
         return 3;

@@ -17,6 +17,9 @@ struct lc_serve_opts {
     unsigned threads;     /* worker threads; 0 = default */
     bool demo;            /* load the demo data set into an empty folder */
     const char *rules;    /* rule packs (folder or file); NULL: ./rules if present */
+    const char *policy;   /* enforcement policy; NULL: ./policy/default.policy if present */
+    const char *nginx_control; /* nginx-rtmp control URL for cutting streams, or NULL */
+    const char *notify_url;    /* webhook for notices to subjects, or NULL */
 };
 
 /* Blocks until a stop signal; returns a process exit code. */

@@ -21,7 +21,15 @@ struct lc_registry {
     struct lc_log *events;
     struct lc_blacklist *bl;
     atomic_uint_fast64_t gen; /* see lc_registry_generation */
+    lc_registry_admit_fn admit; /* re-registration bans, or NULL */
+    void *admit_ctx;
 };
+
+void lc_registry_set_admission(struct lc_registry *reg, lc_registry_admit_fn fn, void *ctx)
+{
+    reg->admit = fn;
+    reg->admit_ctx = ctx;
+}
 
 #define RETRIES 5 /* optimistic-lock retries on concurrent updates */
 
@@ -442,6 +450,8 @@ enum lc_err lc_registry_create_agency(struct lc_registry *reg, json_t *in,
         return err;
     lc_id_new("agency", id);
     lc_seal_blind(reg->seal, LC_BLIND_CREDIT, norm, key);
+    if (reg->admit && (err = reg->admit(reg->admit_ctx, key, e)) != LC_OK)
+        return err;
     json_t *body = json_pack("{s:s, s:s, s:s}", "id", id, "name", lc_jstr(in, "name"),
                              "credit_code", norm);
     if (!body)
@@ -473,6 +483,8 @@ enum lc_err lc_registry_create_operator(struct lc_registry *reg, json_t *in,
         return err;
     lc_id_new("operator", id);
     lc_seal_blind(reg->seal, code ? LC_BLIND_CREDIT : LC_BLIND_ID, norm, key);
+    if (reg->admit && (err = reg->admit(reg->admit_ctx, key, e)) != LC_OK)
+        return err;
     json_t *body = json_pack("{s:s, s:s, s:b, s:n, s:n}", "id", id, "subject_type",
                              code ? "organization" : "person", "guardian_consent",
                              json_is_true(json_object_get(in, "guardian_consent")),
@@ -542,6 +554,8 @@ enum lc_err lc_registry_create_host(struct lc_registry *reg, json_t *in,
         return err;
     lc_id_new("host", id);
     lc_seal_blind(reg->seal, LC_BLIND_ID, norm, key);
+    if (reg->admit && (err = reg->admit(reg->admit_ctx, key, e)) != LC_OK)
+        return err;
     snprintf(bd, sizeof bd, "%04d-%02d-%02d", birth.year, birth.month, birth.day);
     json_t *pii = json_pack("{s:s, s:s, s:s, s:s}", "name", lc_jstr(in, "name"), "id_number",
                             norm, "phone", lc_jstr(in, "phone"), "birth_date", bd);

@@ -60,6 +60,12 @@ LC_MUST_USE enum lc_err lc_registry_new(struct lc_store *store, struct lc_seal *
                                         struct lc_log *events, struct lc_registry **out);
 void lc_registry_free(struct lc_registry *reg);
 struct lc_blacklist *lc_registry_blacklist(struct lc_registry *reg);
+/* Asked before an agency, operator or host is registered, with the blind
+ * index of its credit code or ID number: a re-registration ban answers
+ * LC_EDENIED with e filled.  Set it before other threads use reg. */
+typedef enum lc_err (*lc_registry_admit_fn)(void *ctx, const char *blind_key,
+                                            struct lc_errinfo *e);
+void lc_registry_set_admission(struct lc_registry *reg, lc_registry_admit_fn fn, void *ctx);
 /* Bumped after every write through this registry; caches of registry facts
  * keyed by it never serve an entry older than the last change. */
 uint64_t lc_registry_generation(struct lc_registry *reg);
