@@ -276,6 +276,9 @@ static void reason_names_are_the_stable_codes(void **state)
         {LC_GR_OPERATOR_NOT_VERIFIED, "operator_not_verified"},
         {LC_GR_OPERATOR_OVERDUE, "operator_verification_overdue"},
         {LC_GR_SUBJECT_MISSING, "subject_missing"},
+        {LC_GR_SUSPENDED, "suspended"},
+        {LC_GR_BANNED, "banned"},
+        {LC_GR_RESTRICTED, "restricted"},
     };
     assert_int_equal(sizeof want / sizeof *want, LC_GR_COUNT);
     for (unsigned i = 0; i < LC_GR_COUNT; i++) {
@@ -556,6 +559,27 @@ static void publish_allowed_with_stream_key_and_room_id_as_name(void **state)
     json_decref(s);
 }
 
+/* A stand-in for enforcement: the room is suspended while *on is set. */
+static unsigned suspended_room(void *ctx, const char *room_id, const char *host_id,
+                               const char *host_key, int64_t now)
+{
+    const char *room = ctx;
+    return strcmp(room_id, room) == 0 && host_id && host_key ? LC_GR_SUSPENDED : 0;
+}
+
+static void publish_denied_while_enforcement_reports_a_suspension(void **state)
+{
+    struct world *w = *state;
+    lc_gate_set_sanctions(w->gate, suspended_room, w->room);
+    struct lc_gate_result r = publish(w, w->room, w->stream_key, "43");
+    assert_false(r.allow);
+    assert_int_equal(r.reasons, LC_GR_SUSPENDED);
+    assert_decision(w, &r, "deny", "suspended");
+    lc_gate_set_sanctions(w->gate, NULL, NULL);
+    r = publish(w, w->room, w->stream_key, "44");
+    assert_true(r.allow);
+}
+
 static void publish_denied_stream_name_mismatch_when_name_is_not_the_room(void **state)
 {
     struct world *w = *state;
@@ -809,6 +833,7 @@ int main(void)
         cmocka_unit_test(evaluate_several_failures_report_every_bit),
         cmocka_unit_test(reason_names_are_the_stable_codes),
         W(publish_allowed_with_stream_key_and_room_id_as_name),
+        W(publish_denied_while_enforcement_reports_a_suspension),
         W(publish_denied_stream_name_mismatch_when_name_is_not_the_room),
         W(publish_denied_unknown_stream_key),
         W(publish_denied_missing_key_when_key_and_name_empty),
