@@ -355,7 +355,7 @@ static enum lc_err check_checkpoints(const char *adir, struct lc_seglog *log, ch
     while (err == LC_OK && (sep = strstr(p, "\n~~\n")) != NULL) {
         sep[1] = 0;
         char *text = NULL, origin[256], why[200] = "";
-        uint64_t size;
+        uint64_t size = 0;
         uint8_t root[LC_HASH_LEN], have[LC_HASH_LEN];
         if (!signer) {
             snprintf(path, sizeof path, "%s/checkpoint.key", adir);

@@ -46,7 +46,9 @@ enum lc_function {
 const char *lc_measure_name(enum lc_measure m);
 enum lc_measure lc_measure_parse(const char *s);
 /* "comments", "product_links", "tipping", "costreaming", "going_live",
- * "chat"; 0 when unknown. */
+ * "chat"; 0 when unknown.  lc_function_name takes one LC_F_* bit and returns
+ * "?" for anything else (0, several bits, an unknown bit), as
+ * lc_measure_name does for an out-of-range measure. */
 unsigned lc_function_parse(const char *s);
 const char *lc_function_name(unsigned bit);
 
@@ -67,7 +69,8 @@ struct lc_policy_decision {
     int64_t duration_s;   /* how long the measure lasts; 0 = until lifted (close,
                              rereg_ban) or instantaneous (warning) */
     unsigned functions;   /* restrict: LC_F_* switched off */
-    double weight;        /* traffic: recommendation weight in [0, 1] */
+    double weight;        /* traffic: recommendation weight in [0, 1]; 1.0
+                             (unchanged) for every other measure */
     double points;        /* points this violation adds to the subject */
     int automatic;        /* apply without an operator's confirmation */
     char rule[64];        /* id of the policy rule that decided */
@@ -79,11 +82,17 @@ struct lc_policy_diag {
     char message[200];
 };
 
-/* Parses policy text (len bytes, need not be NUL-terminated).  On error
- * returns LC_EINVAL with the line and a message in diag; *out untouched. */
+/* Parses policy text (len bytes, need not be NUL-terminated, at most 1 MiB).
+ * On error returns LC_EINVAL (malformed; over the size cap, at line 0) or
+ * LC_ENOMEM, with the line and a message in diag (which may be NULL);
+ * *out untouched.  A value wrong on its own is reported at its line; a rule
+ * incomplete or inconsistent as a whole (no basis, a blacklist without a
+ * duration) at its `rule` line; a missing header or default rule at the
+ * last line.  The caller owns *out (lc_policy_free). */
 LC_MUST_USE enum lc_err lc_policy_parse(const char *text, size_t len, struct lc_policy **out,
                                         struct lc_policy_diag *diag);
-/* Reads and parses a policy file (diag.message names I/O errors too). */
+/* Reads and parses a policy file.  Also LC_ENOTFOUND (no such file) or
+ * LC_EIO, with diag.line 0 and diag.message naming the path. */
 LC_MUST_USE enum lc_err lc_policy_load(const char *path, struct lc_policy **out,
                                        struct lc_policy_diag *diag);
 void lc_policy_free(struct lc_policy *p);
@@ -93,11 +102,16 @@ const char *lc_policy_version(const struct lc_policy *p);
 int64_t lc_policy_half_life(const struct lc_policy *p);
 int64_t lc_policy_repeat_window(const struct lc_policy *p);
 
-/* Points decayed from `at` to `now` with the policy's half-life. */
+/* Points decayed from `at` to `now` with the policy's half-life:
+ * points * 2^(-(now - at) / half_life).  `at` >= now returns points
+ * unchanged; the result is never negative (negative or NaN points give 0). */
 double lc_policy_decay(const struct lc_policy *p, double points, int64_t at, int64_t now);
 
-/* Chooses the measure for in.  Always succeeds for a loaded policy: when no
- * rule matches, the policy's default rule applies. */
+/* Chooses the measure for in: the first rule in file order whose every
+ * condition holds (thresholds inclusive), else the policy's default rule, so
+ * it always succeeds for a loaded policy.  A NULL or unknown category,
+ * severity or subject matches only rules that leave that condition at "any".
+ * Writes every field of *out; rule and basis are copied, not borrowed. */
 void lc_policy_decide(const struct lc_policy *p, const struct lc_policy_input *in,
                       struct lc_policy_decision *out);
 
