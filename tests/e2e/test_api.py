@@ -619,6 +619,12 @@ def main():
     try:
         srv.start()
         C.check("serve starts and answers /healthz", True)
+        # the line is printed just after the listener starts, so /healthz
+        # can answer a moment before it appears
+        for _ in range(40):
+            if "listening" in srv.stderr_text():
+                break
+            time.sleep(0.05)
         C.check("serve prints a line containing 'listening' on stderr", "listening" in srv.stderr_text(),
                 srv.stderr_tail(500))
         tk = {}
