@@ -271,14 +271,28 @@ enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *recs, size_t 
     if (err == LC_OK && n)
         err = lc_seglog_append(a->log, lr, n, &idx);
     if (err == LC_OK && n) {
+        /* the log handed out indexes; the index must take them in that
+         * order, whichever appender gets the lock first */
         pthread_mutex_lock(&a->mu);
         for (size_t i = 0; i < n && err == LC_OK; i++) {
+            while (!a->broken && a->nmeta != idx + i)
+                pthread_cond_wait(&a->turn, &a->mu);
+            if (a->broken) {
+                err = LC_EIO;
+                break;
+            }
             json_t *rec = json_loadb(lr[i].data, lr[i].len, 0, NULL);
             err = rec ? lc_archive_index(a, idx + i, rec, has_key[i]) : LC_ENOMEM;
             json_decref(rec);
+            if (err != LC_OK) /* the record is durable but unindexed: stop */
+                a->broken = 1;
         }
+        pthread_cond_broadcast(&a->turn);
         pthread_mutex_unlock(&a->mu);
-        if (first)
+        if (err != LC_OK)
+            err = lc_fail(e, LC_EIO, "archive_failed", "",
+                          "the archive's index failed; restart to rebuild it");
+        else if (first)
             *first = idx;
     } else if (err != LC_OK && !e->code[0]) {
         lc_fail(e, err, err == LC_EIO ? "archive_failed" : "internal", "",
@@ -532,6 +546,7 @@ enum lc_err lc_archive_open(const char *dir, const char *origin, unsigned checkp
         return r;
     }
     pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->turn, NULL);
     snprintf(a->dir, sizeof a->dir, "%s/archive", dir);
     snprintf(a->origin, sizeof a->origin, "%s", origin ? origin : "livecomply/archive");
     if (mkdir_p(dir, 0750) != 0 || mkdir_p(a->dir, 0750) != 0) {
@@ -577,6 +592,7 @@ void lc_archive_close(struct lc_archive *a)
     lc_signer_free(a->signer);
     lc_archive_index_cleanup(a);
     free(a->cp_note);
+    pthread_cond_destroy(&a->turn);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }

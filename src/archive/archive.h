@@ -72,6 +72,12 @@ LC_MUST_USE enum lc_err lc_archive_mirror(void *ctx, const struct lc_write *w, s
 /* Signs and stores a checkpoint of the current tree if it grew; *note (may
  * be NULL) gets a heap copy of the latest signed checkpoint. */
 LC_MUST_USE enum lc_err lc_archive_checkpoint(struct lc_archive *a, char **note);
+/* Consistency proof between tree sizes m and n (0 < m <= n <= size):
+ * *out is {"from","to","root_from","root_to","proof":[base64...]} (RFC 6962
+ * section 2.1.2), so a holder of an old checkpoint can check the log only
+ * grew. */
+LC_MUST_USE enum lc_err lc_archive_consistency(struct lc_archive *a, uint64_t m, uint64_t n,
+                                               json_t **out, struct lc_errinfo *e);
 /* The verifier key ("name+keyid+base64"), borrowed. */
 const char *lc_archive_vkey(const struct lc_archive *a);
 uint64_t lc_archive_size(struct lc_archive *a);

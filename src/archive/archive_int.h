@@ -60,6 +60,9 @@ struct lc_archive {
     char vkey[512];
     char origin[256];
     pthread_mutex_t mu; /* the index below and checkpoint writing */
+    pthread_cond_t turn; /* appenders index their records in log order */
+    int broken;          /* the index could not take a record: appends fail
+                            (LC_EIO) until a restart rebuilds it */
     struct strtab strs;
     struct rec_meta *meta;
     size_t nmeta, capmeta;

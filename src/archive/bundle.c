@@ -153,6 +153,32 @@ enum lc_err lc_archive_export(struct lc_archive *a, const char *field, const cha
     return err;
 }
 
+enum lc_err lc_archive_consistency(struct lc_archive *a, uint64_t m, uint64_t n, json_t **out,
+                                   struct lc_errinfo *e)
+{
+    uint8_t proof[LC_MERKLE_MAX_PROOF][LC_HASH_LEN], rm[LC_HASH_LEN], rn[LC_HASH_LEN];
+    size_t count = 0;
+    if (m == 0 || m > n || n > lc_seglog_size(a->log))
+        return lc_fail(e, LC_EINVAL, "invalid_value", "from",
+                       "need 0 < from <= to <= the tree size (%llu)",
+                       (unsigned long long)lc_seglog_size(a->log));
+    enum lc_err err = lc_seglog_consistency(a->log, m, n, proof, &count);
+    if (err == LC_OK)
+        err = lc_seglog_root(a->log, m, rm);
+    if (err == LC_OK)
+        err = lc_seglog_root(a->log, n, rn);
+    if (err != LC_OK)
+        return lc_fail(e, err, "archive_failed", "", "the proof could not be computed");
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < count; i++)
+        json_array_append_new(list, b64_json(proof[i], LC_HASH_LEN));
+    *out = list ? json_pack("{s:I, s:I, s:o, s:o, s:o}", "from", (json_int_t)m, "to",
+                            (json_int_t)n, "root_from", b64_json(rm, sizeof rm), "root_to",
+                            b64_json(rn, sizeof rn), "proof", list)
+                : NULL;
+    return *out ? LC_OK : LC_ENOMEM;
+}
+
 /* ---- offline verification ---- */
 
 struct report {

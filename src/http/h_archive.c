@@ -67,6 +67,25 @@ void lc_h_archive_record(struct lc_req *r)
         lc_reply_json(r, 200, out);
 }
 
+void lc_h_archive_consistency(struct lc_req *r)
+{
+    struct lc_errinfo e = {0};
+    json_t *out = NULL;
+    const char *f = lc_query(r, "from"), *t = lc_query(r, "to");
+    char *fe = NULL, *te = NULL;
+    unsigned long long m = f ? strtoull(f, &fe, 10) : 0, n = t ? strtoull(t, &te, 10) : 0;
+    if (!f || !t || *fe || *te || f[0] == '-' || t[0] == '-') {
+        lc_reply_fail(r, 400, "invalid_value", f && !*fe ? "to" : "from",
+                      "from and to are tree sizes (numbers)");
+        return;
+    }
+    enum lc_err err = lc_archive_consistency(r->app->archive, m, n, &out, &e);
+    if (err != LC_OK)
+        lc_reply_error(r, err, &e);
+    else
+        lc_reply_json(r, 200, out);
+}
+
 void lc_h_evidence(struct lc_req *r)
 {
     struct lc_errinfo e = {0};

@@ -115,6 +115,7 @@ void lc_h_archive_key(struct lc_req *r);
 void lc_h_archive_checkpoint(struct lc_req *r);
 void lc_h_archive_record(struct lc_req *r);
 void lc_h_evidence(struct lc_req *r);
+void lc_h_archive_consistency(struct lc_req *r);
 void lc_h_hold_create(struct lc_req *r);
 void lc_h_hold_release(struct lc_req *r);
 void lc_h_holds(struct lc_req *r);

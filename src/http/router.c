@@ -60,6 +60,7 @@ const struct lc_route lc_routes[] = {
     {"GET", "/v1/archive/key", 0, lc_h_archive_key, "archive_key"},
     {"GET", "/v1/archive/checkpoint", 0, lc_h_archive_checkpoint, "archive_checkpoint"},
     {"GET", "/v1/archive/records/{}", ALL_READ, lc_h_archive_record, "archive_record"},
+    {"GET", "/v1/archive/consistency", 0, lc_h_archive_consistency, "archive_consistency"},
     {"GET", "/v1/evidence/rooms/{}", EVIDENCE, lc_h_evidence, "evidence"},
     {"GET", "/v1/evidence/orders/{}", EVIDENCE, lc_h_evidence, "evidence"},
     {"GET", "/v1/evidence/hosts/{}", EVIDENCE, lc_h_evidence, "evidence"},

@@ -17,12 +17,16 @@ test needs:
   * Checker         prints one line per check and the closing
                     "N passed, M failed" line that ctest output shows
   * Nginx           a private nginx (+ rtmp module) under a temp dir
+  * ffmpeg_publish_start/_wait, sha256_file, evidence_leaves   publishers of
+                    test video, and what the archive holds for a recording
 
 Only the Python 3 standard library is used.  Every process started here is
 stopped by PID.
 """
 
+import base64
 import datetime as _dt
+import hashlib
 import json
 import os
 import random
@@ -654,3 +658,59 @@ class Nginx:
         if self.proc is not None and self.proc.poll() is None:
             rc = stop_process(self.proc, sig=signal.SIGTERM, timeout=5)
         return rc
+
+
+# --------------------------------------------------------------------------
+# ffmpeg publishers and recordings
+
+# A test pattern and a tone, encoded the way an encoder would send them.
+# -g 15 at 15 fps = a keyframe every second: nginx-rtmp only cuts a
+# recording (record_interval) on a keyframe (rtmp.md section 8).
+FFMPEG_TEST_INPUT = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+                     "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-f", "lavfi", "-i", "sine"]
+FFMPEG_FLV_ENC = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac", "-f", "flv"]
+
+
+def ffmpeg_publish_start(url, seconds):
+    """Starts ffmpeg publishing `seconds` of test video to an rtmp:// URL.
+    The caller must end it with ffmpeg_publish_wait (or stop_process)."""
+    errf = tempfile.TemporaryFile()
+    p = subprocess.Popen(FFMPEG_TEST_INPUT + ["-t", str(seconds)] + FFMPEG_FLV_ENC + [url],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errf)
+    p._errf = errf
+    p._t0 = time.monotonic()
+    return p
+
+
+def ffmpeg_publish_wait(p, timeout):
+    """Waits for a publisher; returns (rc or "timeout", seconds, last stderr lines)."""
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_process(p, timeout=3)
+        rc = "timeout"
+    p._errf.seek(0)
+    err = p._errf.read().decode("utf-8", "replace").strip().splitlines()
+    p._errf.close()
+    return rc, time.monotonic() - p._t0, " | ".join(err[-3:])
+
+
+def sha256_file(path):
+    """(hex SHA-256, size in bytes) of a file, read in chunks."""
+    h, n = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+            n += len(chunk)
+    return h.hexdigest(), n
+
+
+def evidence_leaves(server, kind, ident, token):
+    """GET /v1/evidence/<kind>/<id>; returns (response, [decoded leaf records]).
+    A leaf is base64 of the canonical record JSON (docs/ARCHIVE.md)."""
+    r = server.req("GET", "/v1/evidence/%s/%s" % (kind, urllib.parse.quote(ident, safe="")), token=token)
+    leaves = []
+    if r[0] == 200 and isinstance(r[1], dict):
+        for x in r[1].get("records") or []:
+            leaves.append(json.loads(base64.b64decode(x["leaf"])))
+    return r, leaves

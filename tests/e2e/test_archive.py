@@ -104,6 +104,15 @@ def t_key_and_checkpoint(srv):
     C.check("checkpoint is a signed note: origin, size, root, blank, signature",
             r[0] == 200 and len(lines) >= 5 and lines[1].isdigit() and int(lines[1]) > 0 and
             lines[3] == "" and lines[4].startswith("\u2014 "), repr(note[:300]))
+    size = int(lines[1])
+    r = srv.req("GET", "/v1/archive/consistency?from=1&to=%d" % size)
+    C.check("consistency proof from size 1 to the checkpoint's size, ending at its root",
+            r[0] == 200 and (r[1] or {}).get("root_to") == lines[2] and
+            isinstance((r[1] or {}).get("proof"), list), L.describe(r))
+    r = srv.req("GET", "/v1/archive/consistency?from=0&to=1")
+    C.check("consistency from size 0 is refused (422)", r[0] == 422, L.describe(r))
+    r = srv.req("GET", "/v1/archive/consistency?from=x&to=1")
+    C.check("consistency with a non-number -> 400", r[0] == 400, L.describe(r))
     return vkey
 
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +388,61 @@ static void test_verify_dir_finds_the_bad_record_and_open_detects_rollback(void 
     assert_non_null(strstr(report, "checkpoint"));
 }
 
+struct appender {
+    struct lc_archive *a;
+    int id, failures;
+};
+
+static void *append_many(void *arg)
+{
+    struct appender *ap = arg;
+    for (int k = 0; k < 40; k++) {
+        char data[160];
+        snprintf(data, sizeof data,
+                 "{\"room_id\":\"rc%d\",\"order_id\":\"oc%d-%d\",\"state\":\"created\","
+                 "\"buyer_id\":\"b\"}",
+                 ap->id % 3, ap->id, k);
+        json_t *d = json_loads(data, 0, NULL);
+        json_t *rec = json_pack("{s:s, s:s, s:o}", "type", "order", "ts", "2026-01-01T00:00:00Z",
+                                "data", d);
+        struct lc_errinfo e = {0};
+        if (lc_archive_append(ap->a, &rec, 1, NULL, &e) != LC_OK)
+            ap->failures++;
+        json_decref(rec);
+    }
+    return NULL;
+}
+
+/* Appenders get their log indexes in one order and may reach the index in
+ * another; every record must still be indexed (found by export). */
+static void test_concurrent_appends_are_all_indexed(void **state)
+{
+    struct lc_archive *a = open_archive();
+    pthread_t t[16];
+    struct appender ap[16];
+    for (int i = 0; i < 16; i++) {
+        ap[i] = (struct appender){a, i, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, append_many, &ap[i]), 0);
+    }
+    int failures = 0;
+    for (int i = 0; i < 16; i++) {
+        pthread_join(t[i], NULL);
+        failures += ap[i].failures;
+    }
+    assert_int_equal(failures, 0);
+    assert_int_equal(lc_archive_size(a), 16 * 40);
+    size_t total = 0;
+    for (int r = 0; r < 3; r++) {
+        char room[8];
+        snprintf(room, sizeof room, "rc%d", r);
+        json_t *b = export(a, "room_id", room, 0);
+        total += json_array_size(json_object_get(b, "records"));
+        json_decref(b);
+    }
+    assert_int_equal(total, 16 * 40);
+    lc_archive_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +465,8 @@ int main(void)
             test_a_tampered_bundle_fails_verification_with_the_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_verify_dir_finds_the_bad_record_and_open_detects_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_appends_are_all_indexed, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
