@@ -2,14 +2,16 @@
  *
  *   bench_pipeline MODE PACKDIR MESSAGES LISTINGS [--max N] [--reps R]
  *                  [--planted FILE] [--out-lits F] [--out-msgs F] [--out-listings F]
- *                  [--same-path 0|1] [--no-som 0|1] [--only verdict|full|json|normalise]
+ *                  [--same-path 0|1] [--no-som 0|1] [--only verdict|full|json|full-jansson|normalise]
  *
  * MODE
  *   pipeline        lc_rules_load(PACKDIR, LC_ENGINE_AUTO) and lc_rules_scan on
  *                   the raw messages: verdict only; verdict then explanations
- *                   (hits JSON, serialised) for the messages that do not pass;
- *                   explanations asked for every message; a normalise-only pass;
- *                   the listings.
+ *                   (lc_rules_explain: the hits as JSON text, from the scan
+ *                   just made) for the messages that do not pass; the same
+ *                   with explanations the older way (a second lc_rules_scan
+ *                   for the jansson hits array, then json_dumps); explanations
+ *                   for every message; a normalise-only pass; the listings.
  *   pipeline-ac     the same with LC_ENGINE_AC (our own Aho-Corasick), for scale.
  *   lcmatch         lc_match_compile + lc_match_scan (the matcher layer, with
  *                   its hit ordering) on pre-normalised messages.
@@ -526,16 +528,48 @@ static size_t lcm_pass(const struct lc_matcher *m, struct lc_scratch *s, const s
 
 /* ---- the pipeline ------------------------------------------------------ */
 
-enum pmode { P_VERDICT, P_FULL, P_JSON_ALL };
+/* P_VERDICT: lc_rules_scan, verdict only.  P_FULL: then lc_rules_explain
+ * (JSON text from the scan just made) for each message that does not pass:
+ * what a real caller does.  P_JSON_ALL: lc_rules_explain for every message.
+ * P_FULL_JANSSON: like P_FULL, but the explanations the older way, a second
+ * lc_rules_scan asking for the jansson hits array, then json_dumps. */
+enum pmode { P_VERDICT, P_FULL, P_JSON_ALL, P_FULL_JANSSON };
 
 struct pstats {
-    double explain_seconds; /* P_FULL: CPU time of the rescans with explanations */
     size_t explained;
     size_t verdict[3];
     size_t with_hits;  /* messages whose explanation array is non-empty */
     size_t json_bytes; /* serialised explanations */
 };
 
+/* The explanations of the scan just made, as JSON text. */
+static char *explain(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                     const struct lc_scan_item *it, enum pmode mode)
+{
+    char *s = NULL;
+    if (mode == P_FULL_JANSSON) {
+        enum lc_verdict v;
+        json_t *hits = NULL;
+        size_t bad;
+        enum lc_err e = lc_rules_scan(rs, sc, it, &v, &hits, &bad);
+        if (e != LC_OK)
+            die("lc_rules_scan: %s", lc_err_name(e));
+        s = json_dumps(hits, JSON_COMPACT);
+        json_decref(hits);
+    } else {
+        enum lc_err e = lc_rules_explain(rs, sc, it, &s, NULL);
+        if (e != LC_OK)
+            die("lc_rules_explain: %s", lc_err_name(e));
+    }
+    if (!s)
+        die("explain: out of memory%s", "");
+    return s;
+}
+
+/* No clock is read inside a pass: CLOCK_PROCESS_CPUTIME_ID is a system
+ * call (about 0.55 us on the VM below), and reading it around each
+ * explanation charged the pipeline about 11 ns a message.  explain_cost
+ * times the explanation step on its own. */
 static void pipeline_pass(const struct lc_ruleset *rs, struct lc_scanner *sc,
                           const struct corpus *c, const char *kind, enum pmode mode,
                           struct pstats *st, unsigned char *flagged)
@@ -544,36 +578,58 @@ static void pipeline_pass(const struct lc_ruleset *rs, struct lc_scanner *sc,
     for (size_t i = 0; i < c->n; i++) {
         struct lc_scan_item it = {c->p[i], c->len[i], kind, NULL};
         enum lc_verdict v;
-        json_t *hits = NULL;
         size_t bad;
-        enum lc_err e = lc_rules_scan(rs, sc, &it, &v, mode == P_JSON_ALL ? &hits : NULL, &bad);
+        enum lc_err e = lc_rules_scan(rs, sc, &it, &v, NULL, &bad);
         if (e != LC_OK)
             die("lc_rules_scan: %s", lc_err_name(e));
-        double c0 = 0;
-        if (mode == P_FULL && v != LC_VERDICT_PASS) {
-            /* a real caller: explanations only for what it acts on */
-            c0 = cpu_now();
-            e = lc_rules_scan(rs, sc, &it, &v, &hits, &bad);
-            if (e != LC_OK)
-                die("lc_rules_scan: %s", lc_err_name(e));
-        }
-        if (hits) {
-            if (json_array_size(hits)) {
-                char *s = json_dumps(hits, JSON_COMPACT);
-                st->json_bytes += strlen(s);
+        /* a real caller: explanations only for what it acts on */
+        if (mode == P_JSON_ALL || (mode != P_VERDICT && v != LC_VERDICT_PASS)) {
+            char *s = explain(rs, sc, &it, mode);
+            size_t n = strlen(s);
+            if (n > 2) { /* not "[]" */
+                st->json_bytes += n;
                 st->with_hits++;
-                free(s);
             }
-            json_decref(hits);
-        }
-        if (c0) {
-            st->explain_seconds += cpu_now() - c0;
-            st->explained++;
+            free(s);
+            st->explained += mode != P_JSON_ALL;
         }
         st->verdict[v]++;
         if (flagged)
             flagged[i] = v != LC_VERDICT_PASS;
     }
+}
+
+/* Microseconds the explanation step (mode P_FULL or P_FULL_JANSSON) adds
+ * to each flagged message: the flagged messages scanned with and without
+ * it, 20 times over, reps times; the difference of the medians. */
+static double explain_cost(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                           const struct corpus *c, const unsigned char *flagged, enum pmode mode,
+                           int reps)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n; i++)
+        n += flagged[i];
+    if (!n)
+        return 0;
+    double t[2][MAXREPS];
+    for (int r = 0; r < reps; r++)
+        for (int with = 0; with < 2; with++) {
+            double c0 = cpu_now();
+            for (int k = 0; k < 20; k++)
+                for (size_t i = 0; i < c->n; i++) {
+                    if (!flagged[i])
+                        continue;
+                    struct lc_scan_item it = {c->p[i], c->len[i], "chat", NULL};
+                    enum lc_verdict v;
+                    size_t bad;
+                    if (lc_rules_scan(rs, sc, &it, &v, NULL, &bad) != LC_OK)
+                        die("lc_rules_scan%s", "");
+                    if (with)
+                        free(explain(rs, sc, &it, mode));
+                }
+            t[with][r] = cpu_now() - c0;
+        }
+    return (median(t[1], reps) - median(t[0], reps)) * 1e6 / (20.0 * (double)n);
 }
 
 static json_t *verdicts_json(const struct pstats *st)
@@ -881,7 +937,10 @@ int main(int argc, char **argv)
         unsigned char *flagged = calloc(msgs.n ? msgs.n : 1, 1);
         pipeline_pass(rs, sc, &msgs, "chat", P_VERDICT, &st, NULL); /* warm-up */
         if (only) { /* profiling: one kind of pass, reps times, nothing else */
-            enum pmode pm = !strcmp(only, "full") ? P_FULL : !strcmp(only, "json") ? P_JSON_ALL : P_VERDICT;
+            enum pmode pm = !strcmp(only, "full")           ? P_FULL
+                           : !strcmp(only, "json")         ? P_JSON_ALL
+                           : !strcmp(only, "full-jansson") ? P_FULL_JANSSON
+                                                           : P_VERDICT;
             if (!strcmp(only, "normalise")) {
                 struct lc_norm nm;
                 lc_norm_init(&nm);
@@ -919,12 +978,28 @@ int main(int argc, char **argv)
         report("full (explain non-pass)", s, msgs.n, msgs.bytes);
         json_t *pf = pass_json(s, msgs.n, msgs.bytes);
         json_object_set_new(pf, "verdicts", verdicts_json(&st));
-        /* the last pass's explanation step (timer overhead included, ~2 x 20 ns) */
+        /* the explanation step alone, per explained message */
+        double xus = explain_cost(rs, sc, &msgs, flagged, P_FULL, reps);
         put_num(pf, "explained", (double)st.explained);
-        put_num(pf, "explain_us_each", st.explained ? st.explain_seconds * 1e6 / st.explained : 0);
-        fprintf(stderr, "    explanations: %zu messages, %.2f us each (rescan + JSON + dump)\n",
-                st.explained, st.explained ? st.explain_seconds * 1e6 / st.explained : 0);
+        put_num(pf, "explain_us_each", xus);
+        fprintf(stderr, "    explanations: %zu messages, %.2f us each (lc_rules_explain)\n",
+                st.explained, xus);
         json_object_set_new(result, "full", pf);
+
+        for (int r = 0; r < reps; r++) {
+            tstart();
+            pipeline_pass(rs, sc, &msgs, "chat", P_FULL_JANSSON, &st, NULL);
+            tstop(r);
+        }
+        s = tfinish(reps);
+        report("full, jansson explanations", s, msgs.n, msgs.bytes);
+        pf = pass_json(s, msgs.n, msgs.bytes);
+        json_object_set_new(pf, "verdicts", verdicts_json(&st));
+        xus = explain_cost(rs, sc, &msgs, flagged, P_FULL_JANSSON, reps);
+        put_num(pf, "explain_us_each", xus);
+        fprintf(stderr, "    jansson explanations: %zu messages, %.2f us each (rescan + tree + dump)\n",
+                st.explained, xus);
+        json_object_set_new(result, "full_jansson", pf);
 
         tstart();
         pipeline_pass(rs, sc, &msgs, "chat", P_JSON_ALL, &st, NULL);
@@ -935,24 +1010,28 @@ int main(int argc, char **argv)
         json_object_set_new(pj, "verdicts", verdicts_json(&st));
         json_object_set_new(result, "json_all", pj);
 
-        /* normalise only: the first stage of the pipeline on its own */
-        struct lc_norm nm;
-        lc_norm_init(&nm);
-        size_t nbytes = 0;
-        for (int r = 0; r < reps; r++) {
-            tstart();
-            for (size_t i = 0; i < msgs.n; i++) {
-                size_t bad;
-                if (lc_text_normalize(msgs.p[i], msgs.len[i], &nm, &bad) != LC_OK)
-                    die("normalise%s", "");
-                nbytes += nm.len;
+        /* normalise only: the first stage of the pipeline on its own, with
+         * the offset map (lc_text_normalize) and without it (what
+         * lc_rules_scan runs; it maps only texts with a rule hit) */
+        for (int mapped = 1; mapped >= 0; mapped--) {
+            struct lc_norm nm;
+            lc_norm_init(&nm);
+            for (int r = 0; r < reps; r++) {
+                tstart();
+                for (size_t i = 0; i < msgs.n; i++) {
+                    size_t bad;
+                    if ((mapped ? lc_text_normalize : lc_text_normalize_unmapped)(
+                            msgs.p[i], msgs.len[i], &nm, &bad) != LC_OK)
+                        die("normalise%s", "");
+                }
+                tstop(r);
             }
-            tstop(r);
+            s = tfinish(reps);
+            report(mapped ? "normalise only" : "normalise only, no map", s, msgs.n, msgs.bytes);
+            json_object_set_new(result, mapped ? "normalise" : "normalise_unmapped",
+                                pass_json(s, msgs.n, msgs.bytes));
+            lc_norm_cleanup(&nm);
         }
-        s = tfinish(reps);
-        report("normalise only", s, msgs.n, msgs.bytes);
-        json_object_set_new(result, "normalise", pass_json(s, msgs.n, msgs.bytes));
-        lc_norm_cleanup(&nm);
 
         pipeline_pass(rs, sc, &lists, "product_detail", P_FULL, &st, NULL);
         for (int r = 0; r < reps; r++) {
@@ -1037,6 +1116,17 @@ int main(int argc, char **argv)
             report("lc_match_scan", s, msgs.n, msgs.bytes);
             json_t *o = pass_json(s, msgs.n, msgs.bytes);
             json_object_set_new(o, "matches", json_integer((json_int_t)hits));
+            /* the pattern gate (src/match/match.c) over all the passes so far */
+            size_t windows, pscans;
+            lc_match_scratch_gate_counts(scr, &windows, &pscans);
+            json_object_set_new(o, "gate", json_pack("{s:i, s:I, s:b, s:f}", "digits",
+                                                     (int)ms.gate_digits, "factors",
+                                                     (json_int_t)ms.gate_factors, "always",
+                                                     ms.gate_always, "opened",
+                                                     windows ? (double)pscans / windows : 0));
+            fprintf(stderr, "    pattern gate: %u digits, %zu factors%s; opened on %zu of %zu windows\n",
+                    ms.gate_digits, ms.gate_factors, ms.gate_always ? ", always open" : "", pscans,
+                    windows);
             json_object_set_new(result, "scan", o);
             lcm_pass(m, scr, &nlists);
             for (int r = 0; r < reps; r++) {

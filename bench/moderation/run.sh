@@ -13,7 +13,10 @@
 # every engine is pinned to with taskset; default 1), SEED (default 20261125),
 # WORK (work dir; default /tmp/lc-bench-moderation; generated data is cached
 # there by seed, sizes and the generator's and packs' contents), AC=0 skips
-# the pipeline on our own Aho-Corasick engine.
+# the pipeline on our own Aho-Corasick engine; BUILD (the release build
+# folder liblc.a is taken from; default build/release under the repository,
+# made with the "release" preset; any other folder is configured with
+# -DCMAKE_BUILD_TYPE=Release, so several people can run it side by side).
 #
 # Last line: pipeline_vs_vectorscan=<x> pipeline_vs_npm=<x> msgs_per_s=<n>
 # (first size; pipeline = verdict for every message plus explanations for
@@ -45,14 +48,23 @@ PIN=(taskset -c "$CORE")
 T0=$(date +%s)
 
 # ---- build --------------------------------------------------------------
-if [ ! -f "$ROOT/build/release/build.ninja" ]; then
-    (cd "$ROOT" && cmake --preset release >/dev/null)
+BUILD=${BUILD:-$ROOT/build/release}
+if [ "$BUILD" = "$ROOT/build/release" ]; then
+    if [ ! -f "$BUILD/build.ninja" ]; then
+        (cd "$ROOT" && cmake --preset release >/dev/null)
+    fi
+    (cd "$ROOT" && cmake --build --preset release >/dev/null) || {
+        echo "release build failed (cd $ROOT && cmake --build --preset release)" >&2; exit 2; }
+else
+    if [ ! -f "$BUILD/build.ninja" ]; then
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+    fi
+    cmake --build "$BUILD" --target lc >/dev/null || {
+        echo "release build failed (cmake --build $BUILD --target lc)" >&2; exit 2; }
 fi
-(cd "$ROOT" && cmake --build --preset release >/dev/null) || {
-    echo "release build failed (cd $ROOT && cmake --build --preset release)" >&2; exit 2; }
 BIN=$WORK/bench_pipeline
 gcc -O3 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-    -I"$ROOT/src" -I"$ROOT/build/release/gen" "$HERE/bench_pipeline.c" "$ROOT/build/release/liblc.a" \
+    -I"$ROOT/src" -I"$BUILD/gen" "$HERE/bench_pipeline.c" "$BUILD/liblc.a" \
     -lhs -lutf8proc -ljansson -lsodium -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
 
 # ---- npm peers ------------------------------------------------------------
@@ -157,8 +169,14 @@ for S in sizes:
     row("pipeline: verdict + explain non-pass", p["full"]["items_per_s"], p["full"]["mb_per_s"],
         p["listings_full"]["mb_per_s"], p["build_seconds"], p["peak_rss_mb"], p["peak_minus_base_mb"], p["full"])
     row("pipeline: verdict only", p["verdict"]["items_per_s"], p["verdict"]["mb_per_s"], None, None, None, None, p["verdict"])
+    if "full_jansson" in p:
+        row("  verdict + explain non-pass, jansson way", p["full_jansson"]["items_per_s"],
+            p["full_jansson"]["mb_per_s"], None, None, None, None, p["full_jansson"])
     row("pipeline: explanations for all", p["json_all"]["items_per_s"], p["json_all"]["mb_per_s"], None, None, None, None, p["json_all"])
     row("  normalise only (lc_text_normalize)", p["normalise"]["items_per_s"], p["normalise"]["mb_per_s"], None, None, None, None, p["normalise"])
+    if "normalise_unmapped" in p:
+        row("  the same without the offset map", p["normalise_unmapped"]["items_per_s"],
+            p["normalise_unmapped"]["mb_per_s"], None, None, None, None, p["normalise_unmapped"])
     if ac:
         row("pipeline on our Aho-Corasick", ac["full"]["items_per_s"], ac["full"]["mb_per_s"],
             ac["listings_full"]["mb_per_s"], ac["build_seconds"], ac["peak_rss_mb"], ac["peak_minus_base_mb"], ac["full"])
@@ -199,10 +217,11 @@ for S in sizes:
     ns = lambda k: a[k]["ns_per_item"]
     print("per message, the pipeline and raw Vectorscan taking turns in one process (ns): full pipeline %.0f ="
           " normalise %.0f + match and rules (verdict - normalise) %.0f + explanations (full - verdict) %.0f"
-          " [%.2f us for each of the %d explained]; raw hs_scan %.0f, raw %s %.0f, raw hs_scan with 64 messages"
-          " per call %.0f (separate process)"
+          " [%.2f us for each of the %d explained; %.2f us the jansson way]; raw hs_scan %.0f, raw %s %.0f,"
+          " raw hs_scan with 64 messages per call %.0f (separate process)"
           % (ns("full"), ns("normalise"), ns("verdict") - ns("normalise"), ns("full") - ns("verdict"),
-             p["full"]["explain_us_each"], p["full"]["explained"], ns("raw"),
+             p["full"]["explain_us_each"], p["full"]["explained"],
+             p.get("full_jansson", {}).get("explain_us_each", float("nan")), ns("raw"),
              a["same_scanner"].replace("_hs_scan", ""), ns("raw_same"), 1e9 / v["scan_batched64"]["items_per_s"]))
     # Ratios, each the median over rounds of the round's own ratio.
     def per_round(fn):

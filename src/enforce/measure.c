@@ -427,9 +427,12 @@ enum lc_err lc_enforce_appeal(struct lc_enforce *e, json_t *in, const char *agen
     else if (now > start + (int64_t)LC_APPEAL_DAYS * 86400)
         err = lc_fail(ei, LC_ECONFLICT, "appeal_period_over", "measure_id",
                       "appeals are taken within %d days of the measure", LC_APPEAL_DAYS);
-    char id[LC_ID_MAX + 16], at[LC_TIME_STRLEN];
+    char id[LC_ID_MAX], at[LC_TIME_STRLEN];
     /* one appeal per measure: the id is derived from the measure's */
-    snprintf(id, sizeof id, "appeal_%s", strchr(mid, '_') ? strchr(mid, '_') + 1 : mid);
+    if (snprintf(id, sizeof id, "appeal_%s", strchr(mid, '_') ? strchr(mid, '_') + 1 : mid) >=
+            (int)sizeof id &&
+        err == LC_OK)
+        err = lc_fail(ei, LC_EINVAL, "invalid_value", "measure_id", "not a measure id");
     lc_time_format(now, at);
     json_t *a = err == LC_OK ? json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s}", "id",
                                          id, "measure_id", mid, "violation_id",

@@ -354,6 +354,47 @@ out:
     return e;
 }
 
+/* True when the atom accepts ASCII digits and nothing else. */
+static bool digits_only(const struct lc_match_atom *a)
+{
+    if (a->nbytes)
+        return a->nbytes == 1 && a->bytes[0] >= '0' && a->bytes[0] <= '9';
+    uint64_t digits = 0x3FFull << '0';
+    return a->set[0] && (a->set[0] & ~digits) == 0 && !a->set[1] && !a->set[2] && !a->set[3];
+}
+
+void lc_match_pat_gate(const struct lc_match_pat *p, struct lc_match_gate *g)
+{
+    uint8_t cur[LC_MATCH_MAX_WIDTH];
+    size_t clen = 0;
+    uint32_t run = 0;
+    memset(g, 0, sizeof *g);
+    for (size_t k = 0; k <= p->n; k++) {
+        const struct lc_match_atom *a = k < p->n ? &p->atoms[k] : NULL;
+        /* digit runs: optional digit atoms keep the run going (a match has
+         * digits or nothing there), anything else ends it */
+        run = a && digits_only(a) ? run + a->min : 0;
+        if (run > g->digits)
+            g->digits = run;
+        /* factors: a fixed character present at least once extends the
+         * current one; a count that varies ends it after its minimum */
+        bool fixed = a && a->nbytes && a->min >= 1;
+        if (fixed && clen + (size_t)a->nbytes * a->min > sizeof cur)
+            fixed = false; /* cannot happen: minw <= LC_MATCH_MAX_WIDTH */
+        for (unsigned r = 0; fixed && r < a->min; r++) {
+            memcpy(cur + clen, a->bytes, a->nbytes);
+            clen += a->nbytes;
+        }
+        if (!fixed || a->min != a->max) {
+            if (clen > g->flen) {
+                memcpy(g->factor, cur, clen);
+                g->flen = clen;
+            }
+            clen = 0;
+        }
+    }
+}
+
 void lc_match_pat_cleanup(struct lc_match_pat *p)
 {
     if (!p)

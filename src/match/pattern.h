@@ -55,6 +55,22 @@ char *lc_match_pat_regex(const struct lc_match_pat *p);
 /* A literal as a Vectorscan regex, every byte escaped; NULL on ENOMEM. */
 char *lc_match_lit_regex(const uint8_t *s, size_t len);
 
+/* What any text a pattern matches must contain, for the Vectorscan engine's
+ * pattern gate (match.c):
+ *   digits: the longest run of ASCII digits every match holds (atoms that
+ *           accept only digits, counted by their minimum, up to the first
+ *           atom that may be something else), 0 if none;
+ *   factor: the longest byte string every match holds (consecutive atoms
+ *           of one fixed character, each counted min times; an atom whose
+ *           count varies ends it), flen 0 if none.  factor has room for
+ *           LC_MATCH_MAX_WIDTH bytes. */
+struct lc_match_gate {
+    uint32_t digits;
+    uint8_t factor[LC_MATCH_MAX_WIDTH];
+    size_t flen;
+};
+void lc_match_pat_gate(const struct lc_match_pat *p, struct lc_match_gate *g);
+
 static inline int lc_match_set_has(const uint64_t set[4], unsigned c)
 {
     return (int)((set[c >> 6] >> (c & 63)) & 1);

@@ -165,7 +165,7 @@ static json_t *normalized_of(const char *text)
 {
     struct lc_norm n;
     lc_norm_init(&n);
-    json_t *out = lc_text_normalize(text, strlen(text), &n, NULL) == LC_OK
+    json_t *out = lc_text_normalize_unmapped(text, strlen(text), &n, NULL) == LC_OK
                       ? json_stringn(n.text, n.len)
                       : json_null();
     lc_norm_cleanup(&n);

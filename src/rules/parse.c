@@ -479,7 +479,7 @@ static enum lc_err add_expr(struct builder *b, const char *text, bool literal, e
 static enum lc_err norm_value(struct builder *b, const char *kw, const char *v, unsigned line)
 {
     size_t bad = 0;
-    enum lc_err e = lc_text_normalize(v, strlen(v), &b->norm, &bad);
+    enum lc_err e = lc_text_normalize_unmapped(v, strlen(v), &b->norm, &bad);
     if (e == LC_ENOMEM)
         return nomem(b);
     if (e)
@@ -554,7 +554,7 @@ static enum lc_err check_pattern_chars(struct builder *b, const char *p, unsigne
         memcpy(one, p + i, len);
         one[len] = '\0';
         size_t bad = 0;
-        enum lc_err e = lc_text_normalize(one, len, &b->norm, &bad);
+        enum lc_err e = lc_text_normalize_unmapped(one, len, &b->norm, &bad);
         if (e == LC_ENOMEM)
             return nomem(b);
         if (e == LC_OK && b->norm.len == 0)

@@ -141,6 +141,19 @@ LC_MUST_USE enum lc_err lc_rules_scan(const struct lc_ruleset *rs, struct lc_sca
                                       const struct lc_scan_item *item,
                                       enum lc_verdict *verdict, json_t **hits, size_t *bad);
 
+/* The explanations of the last lc_rules_scan on sc, as JSON text: byte for
+ * byte what json_dumps(hits, JSON_COMPACT) gives for the hits array that
+ * scan returns (or would have returned), without scanning again and without
+ * a jansson tree.  item must be the item of that scan (the same text
+ * pointer and length, the text unchanged) and rs its ruleset; the scan must
+ * have succeeded.  Otherwise LC_EINVAL.  *json is a new NUL-terminated
+ * string (free() it), *len (if non-NULL) its length; both are written only
+ * on LC_OK.  The usual caller gets the verdict of every message with
+ * hits=NULL and explains the few that do not pass. */
+LC_MUST_USE enum lc_err lc_rules_explain(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                                         const struct lc_scan_item *item, char **json,
+                                         size_t *len);
+
 /* Hot swap: a holder of the current ruleset.  Readers take a reference for
  * the length of a scan; replacing it never waits for them, and the old
  * ruleset is freed when its last reader releases it.  lc_rules_live_new and

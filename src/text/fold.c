@@ -331,6 +331,9 @@ enum lc_err lc_fold_build(struct lc_fold **out)
         uint32_t v = blocks.v[((size_t)f->index[0] << 8) | c];
         f->ascii[c] = v == LC_FOLD_DROP ? 0 : v == LC_FOLD_KEEP ? (uint8_t)c : (uint8_t)v;
     }
+    for (uint32_t c = 0; c < 0x10000; c++)
+        if (blocks.v[((size_t)f->index[c >> 8] << 8) | (c & 0xFFu)] == LC_FOLD_KEEP)
+            f->keep[c >> 6] |= (uint64_t)1 << (c & 63);
     f->nblocks = blocks.n / 256;
     f->npool = pool.n;
     f->blocks = blocks.v;

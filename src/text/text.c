@@ -18,6 +18,7 @@
 #include "text/text.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ void lc_norm_cleanup(struct lc_norm *n)
 
 void lc_norm_span(const struct lc_norm *n, size_t s, size_t e, uint32_t *os, uint32_t *oe)
 {
-    if (n->len == 0) {
+    if (n->len == 0 || !n->mapped) {
         *os = *oe = 0;
         return;
     }
@@ -112,6 +113,11 @@ static void set_empty(struct lc_norm *n)
 #define NO_RUN SIZE_MAX
 #define NO_CHAR UINT32_MAX
 
+/* The writer's steps are written once and instantiated twice, with and
+ * without the offset map (the `map` argument is a constant in each caller,
+ * so the compiler drops the stores the unmapped pass does not need). */
+#define INLINE static inline __attribute__((always_inline))
+
 struct writer {
     uint8_t *text;
     uint32_t *start, *end;
@@ -121,20 +127,22 @@ struct writer {
     uint32_t last;   /* last written code point, or NO_CHAR */
 };
 
-static inline bool is_digit(uint32_t c)
+INLINE bool is_digit(uint32_t c)
 {
     return c - '0' < 10u;
 }
 
 /* Writes one character of nb bytes.  The caller keeps at least 4 bytes of
  * slack, so all four offset slots can be stored unconditionally. */
-static inline void put(struct writer *w, const uint8_t *u, unsigned nb, uint32_t s, uint32_t e)
+INLINE void put(struct writer *w, const uint8_t *u, unsigned nb, uint32_t s, uint32_t e,
+                const bool map)
 {
     size_t o = w->o;
-    for (unsigned i = 0; i < 4; i++) {
-        w->start[o + i] = s;
-        w->end[o + i] = e;
-    }
+    if (map)
+        for (unsigned i = 0; i < 4; i++) {
+            w->start[o + i] = s;
+            w->end[o + i] = e;
+        }
     switch (nb) {
     case 4:
         w->text[o + 3] = u[3];
@@ -153,10 +161,11 @@ static inline void put(struct writer *w, const uint8_t *u, unsigned nb, uint32_t
 }
 
 /* The last character absorbs a repeat of itself ending at e. */
-static inline void widen(struct writer *w, uint32_t e)
+INLINE void widen(struct writer *w, uint32_t e, const bool map)
 {
-    for (size_t i = w->last_pos; i < w->o; i++)
-        w->end[i] = e;
+    if (map)
+        for (size_t i = w->last_pos; i < w->o; i++)
+            w->end[i] = e;
 }
 
 /* A pending o/l/i run turned out to sit between digits. */
@@ -168,17 +177,20 @@ static void run_to_digits(struct writer *w)
 }
 
 /* A pending run turned out to be letters: collapse its repeats now. */
-static void run_to_letters(struct writer *w)
+INLINE void run_to_letters(struct writer *w, const bool map)
 {
     size_t r = w->run, k = r;
     for (size_t i = r; i < w->o; i++) {
         if (k > r && w->text[k - 1] == w->text[i]) {
-            w->end[k - 1] = w->end[i];
+            if (map)
+                w->end[k - 1] = w->end[i];
             continue;
         }
         w->text[k] = w->text[i];
-        w->start[k] = w->start[i];
-        w->end[k] = w->end[i];
+        if (map) {
+            w->start[k] = w->start[i];
+            w->end[k] = w->end[i];
+        }
         k++;
     }
     w->o = k;
@@ -187,56 +199,75 @@ static void run_to_letters(struct writer *w)
     w->run = NO_RUN;
 }
 
-static inline void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e)
+static void run_to_letters_mapped(struct writer *w)
+{
+    run_to_letters(w, true);
+}
+
+static void run_to_letters_unmapped(struct writer *w)
+{
+    run_to_letters(w, false);
+}
+
+/* Rare (a digit, then o, l or i): kept out of line. */
+INLINE void end_run(struct writer *w, const bool map)
+{
+    if (map)
+        run_to_letters_mapped(w);
+    else
+        run_to_letters_unmapped(w);
+}
+
+INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, const bool map)
 {
     if (is_digit(c)) {
         if (w->run != NO_RUN)
             run_to_digits(w);
-        put(w, &c, 1, s, e);
+        put(w, &c, 1, s, e, map);
         w->last = c;
         return;
     }
     bool look = c == 'o' || c == 'l' || c == 'i';
     if (w->run != NO_RUN) {
         if (look) {
-            put(w, &c, 1, s, e);
+            put(w, &c, 1, s, e, map);
             w->last = c;
             return;
         }
-        run_to_letters(w);
+        end_run(w, map);
     } else if (look && is_digit(w->last)) {
         w->run = w->o;
-        put(w, &c, 1, s, e);
+        put(w, &c, 1, s, e, map);
         w->last = c;
         return;
     }
     if (c == w->last) {
-        widen(w, e);
+        widen(w, e, map);
         return;
     }
-    put(w, &c, 1, s, e);
+    put(w, &c, 1, s, e, map);
     w->last = c;
 }
 
 /* A non-ASCII character cp, UTF-8 in u[0..nb). */
-static inline void emit_wide(struct writer *w, uint32_t cp, const uint8_t *u, unsigned nb,
-                             uint32_t s, uint32_t e)
+INLINE void emit_wide(struct writer *w, uint32_t cp, const uint8_t *u, unsigned nb, uint32_t s,
+                      uint32_t e, const bool map)
 {
     if (w->run != NO_RUN)
-        run_to_letters(w);
+        end_run(w, map);
     if (cp == w->last) {
-        widen(w, e);
+        widen(w, e, map);
         return;
     }
-    put(w, u, nb, s, e);
+    put(w, u, nb, s, e, map);
     w->last = cp;
 }
 
-static void emit_cp(struct writer *w, uint32_t cp, uint32_t s, uint32_t e)
+INLINE void emit_cp(struct writer *w, uint32_t cp, uint32_t s, uint32_t e, const bool map)
 {
     uint8_t u[4] = {0};
     if (cp < 0x80) {
-        emit_ascii(w, (uint8_t)cp, s, e);
+        emit_ascii(w, (uint8_t)cp, s, e, map);
         return;
     }
     unsigned nb;
@@ -256,48 +287,104 @@ static void emit_cp(struct writer *w, uint32_t cp, uint32_t s, uint32_t e)
         u[3] = (uint8_t)(0x80 | (cp & 0x3F));
         nb = 4;
     }
-    emit_wide(w, cp, u, nb, s, e);
+    emit_wide(w, cp, u, nb, s, e, map);
+}
+
+/* A character the table does not keep as it is (folded, expanded, dropped,
+ * or a combining mark): the less common case, out of line. */
+INLINE void emit_folded(struct writer *w, const struct lc_fold *t, uint32_t v, uint32_t s,
+                        uint32_t e, const bool map)
+{
+    if (v & LC_FOLD_EXP) {
+        const uint32_t *q = t->pool + (v & ~LC_FOLD_EXP);
+        for (uint32_t k = 1; k <= q[0]; k++)
+            emit_cp(w, q[k], s, e, map);
+    } else if (v == LC_FOLD_ATTACH) {
+        /* end[] is non-decreasing, so the last written character ends at s
+         * exactly when the mark follows it directly; without the map the
+         * mark changes nothing */
+        if (map && w->o > 0 && w->end[w->o - 1] == s)
+            widen(w, e, map);
+    } else if (v != LC_FOLD_DROP) {
+        emit_cp(w, v, s, e, map);
+    }
+}
+
+static void emit_folded_mapped(struct writer *w, const struct lc_fold *t, uint32_t v, uint32_t s,
+                               uint32_t e)
+{
+    emit_folded(w, t, v, s, e, true);
+}
+
+static void emit_folded_unmapped(struct writer *w, const struct lc_fold *t, uint32_t v,
+                                 uint32_t s, uint32_t e)
+{
+    emit_folded(w, t, v, s, e, false);
 }
 
 /* Decodes one strictly valid UTF-8 character (Unicode table 3-7: no
  * overlongs, surrogates, code points past U+10FFFF or truncated sequences)
- * from p[0..rem), rem >= 1, p[0] >= 0x80.  Returns its length, 0 if invalid. */
+ * from p[0..rem), rem >= 1, p[0] >= 0x80.  Returns its length, 0 if invalid.
+ * Table 3-7's limits on the second byte (E0 A0.., ED ..9F, F0 90.., F4 ..8F)
+ * are checked on the decoded value instead: they are exactly "not overlong,
+ * not a surrogate, not past U+10FFFF".  Three-byte characters (all of CJK)
+ * come first. */
 static inline unsigned decode(const uint8_t *p, size_t rem, uint32_t *cp)
 {
-    uint32_t b = p[0];
-    if (b < 0xC2) {
-        return 0;
-    } else if (b < 0xE0) {
-        if (rem < 2 || (p[1] & 0xC0) != 0x80)
+    uint32_t b = p[0], c;
+    if ((b & 0xF0u) == 0xE0u) {
+        if (rem < 3 || ((p[1] ^ 0x80u) | (p[2] ^ 0x80u)) >= 0x40u)
+            return 0;
+        c = ((b & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        if (c < 0x800u || c - 0xD800u < 0x800u)
+            return 0;
+        *cp = c;
+        return 3;
+    }
+    if ((b & 0xE0u) == 0xC0u) {
+        if (b < 0xC2u || rem < 2 || (p[1] ^ 0x80u) >= 0x40u)
             return 0;
         *cp = ((b & 0x1Fu) << 6) | (p[1] & 0x3Fu);
         return 2;
-    } else if (b < 0xF0) {
-        uint8_t lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
-        if (rem < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80)
+    }
+    if ((b & 0xF8u) == 0xF0u) {
+        if (rem < 4 || ((p[1] ^ 0x80u) | (p[2] ^ 0x80u) | (p[3] ^ 0x80u)) >= 0x40u)
             return 0;
-        *cp = ((b & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-        return 3;
-    } else if (b < 0xF5) {
-        uint8_t lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
-        if (rem < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xC0) != 0x80 ||
-            (p[3] & 0xC0) != 0x80)
+        c = ((b & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+            (p[3] & 0x3Fu);
+        if (c < 0x10000u || c > 0x10FFFFu)
             return 0;
-        *cp = ((b & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
-              (p[3] & 0x3Fu);
+        *cp = c;
         return 4;
     }
     return 0;
 }
 
-enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, size_t *bad)
+/* The table once it is built: one acquire load on the hot path instead of
+ * a pthread_once call per text. */
+static const struct lc_fold *_Atomic ready;
+
+static const struct lc_fold *get_tables(enum lc_err *err)
 {
-    enum lc_err err = lc_text_init();
-    const struct lc_fold *t = tables;
+    const struct lc_fold *t = atomic_load_explicit(&ready, memory_order_acquire);
+    if (t)
+        return t;
+    *err = lc_text_init();
+    if (*err == LC_OK)
+        atomic_store_explicit(&ready, tables, memory_order_release);
+    return tables;
+}
+
+INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, size_t *bad,
+                             const bool map)
+{
+    enum lc_err err = LC_OK;
+    const struct lc_fold *t = get_tables(&err);
     /* Each input character may write max_out bytes and put() stores 4 offset
      * slots: this much room is kept free before each character. */
     const size_t slack = t ? (size_t)t->max_out + 4 : 0;
 
+    out->mapped = 0;
     if (err != LC_OK)
         goto out;
     if (len > LC_TEXT_MAX) {
@@ -310,9 +397,12 @@ enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, s
     }
     struct writer w = {(uint8_t *)out->text, out->start, out->end, 0, 0, NO_RUN, NO_CHAR};
     const uint8_t *base = (const uint8_t *)in;
+    /* Room is checked against a local limit: out->cap itself would be
+     * loaded again after every byte stored (a byte store may alias it). */
+    size_t lim = out->cap - slack;
 
     for (size_t i = 0; i < len;) {
-        if (out->cap - w.o < slack) {
+        if (w.o > lim) {
             if (!reserve(out, out->cap * 2)) {
                 err = LC_ENOMEM;
                 goto out;
@@ -320,6 +410,7 @@ enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, s
             w.text = (uint8_t *)out->text;
             w.start = out->start;
             w.end = out->end;
+            lim = out->cap - slack;
         }
         const uint8_t *p = base + i;
         uint32_t s = (uint32_t)i, cp = p[0];
@@ -327,7 +418,7 @@ enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, s
             uint8_t c = t->ascii[cp];
             i++;
             if (c)
-                emit_ascii(&w, c, s, s + 1);
+                emit_ascii(&w, c, s, s + 1, map);
             continue;
         }
         unsigned n = decode(p, len - i, &cp);
@@ -337,27 +428,40 @@ enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, s
             err = LC_EINVAL;
             goto out;
         }
-        uint32_t v = lc_fold_entry(t, cp);
-        if (v == LC_FOLD_KEEP) {
-            emit_wide(&w, cp, p, n, s, s + n);
-        } else if (v & LC_FOLD_EXP) {
-            const uint32_t *q = t->pool + (v & ~LC_FOLD_EXP);
-            for (uint32_t k = 1; k <= q[0]; k++)
-                emit_cp(&w, q[k], s, s + n);
-        } else if (v == LC_FOLD_ATTACH) {
-            if (w.o > 0 && w.end[w.o - 1] == s)
-                widen(&w, s + n);
-        } else if (v != LC_FOLD_DROP) {
-            emit_cp(&w, v, s, s + n);
-        }
         i += n;
+        if (cp < 0x10000 && lc_fold_keeps(t, cp)) {
+            if (n == 3) /* spelt out so the common case copies without a switch */
+                emit_wide(&w, cp, p, 3, s, s + 3, map);
+            else
+                emit_wide(&w, cp, p, n, s, s + n, map);
+            continue;
+        }
+        uint32_t v = lc_fold_entry(t, cp);
+        if (v == LC_FOLD_KEEP)
+            emit_wide(&w, cp, p, n, s, s + n, map);
+        else if (map)
+            emit_folded_mapped(&w, t, v, s, s + n);
+        else
+            emit_folded_unmapped(&w, t, v, s, s + n);
     }
     if (w.run != NO_RUN)
-        run_to_letters(&w);
+        end_run(&w, map);
     out->text[w.o] = '\0';
     out->len = w.o;
+    out->mapped = map;
 out:
     if (err != LC_OK)
         set_empty(out);
     return err;
+}
+
+enum lc_err lc_text_normalize(const char *in, size_t len, struct lc_norm *out, size_t *bad)
+{
+    return normalize(in, len, out, bad, true);
+}
+
+enum lc_err lc_text_normalize_unmapped(const char *in, size_t len, struct lc_norm *out,
+                                       size_t *bad)
+{
+    return normalize(in, len, out, bad, false);
 }

@@ -17,6 +17,7 @@
 
 #include "match/match.h"
 #include "match/match_priv.h"
+#include "match/pattern.h"
 
 #define MAX_HITS 256
 
@@ -543,6 +544,107 @@ static void many_ids_ending_at_one_byte_are_all_reported_in_order(void **state)
     }
 }
 
+/* ---- the pattern gate (match.c) --------------------------------------- */
+
+static void expect_gate(const char *src, uint32_t digits, const char *factor)
+{
+    struct lc_match_pat pat;
+    struct lc_match_gate g;
+    char err[200];
+    assert_int_equal(lc_match_pat_parse(src, 0, &pat, err, sizeof err), LC_OK);
+    lc_match_pat_gate(&pat, &g);
+    lc_match_pat_cleanup(&pat);
+    if (g.digits != digits || g.flen != strlen(factor) || memcmp(g.factor, factor, g.flen))
+        fail_msg("%s: gate digits %u factor \"%.*s\", want %u \"%s\"", src, g.digits,
+                 (int)g.flen, (const char *)g.factor, digits, factor);
+}
+
+static void pattern_gate_is_what_every_match_holds(void **state)
+{
+    expect_gate("1[3-9]\\d{9}", 11, "1");
+    expect_gate("0[1-9]\\d{1,2}[2-8]\\d{6,7}", 10, "0");
+    expect_gate("q[1-9]\\d{4,10}", 5, "q");
+    expect_gate("企鹅号[1-9]\\d{4,10}", 5, "企鹅号");
+    expect_gate("wechat[a-z0-9]{6,20}", 0, "wechat");   /* the class holds letters */
+    expect_gate("微信[a-z][a-z0-9]{5,19}", 0, "微信");
+    expect_gate("\\d?x\\d{2}y?\\d{2}", 2, "x");     /* y? ends a run: 2, not 4 */
+    expect_gate("\\d{2}\\d?\\d{2}", 4, "");           /* optional digits keep the run */
+    expect_gate("ab{1,3}cd", 0, "ab");                 /* a varying count ends a factor */
+    expect_gate("a{2}b?cde", 0, "cde");
+    expect_gate("[0-5x]{3}", 0, "");                   /* not digits only */
+    expect_gate("加{2}", 0, "加加");
+}
+
+/* The gate opens exactly when a match is possible: hits at the thresholds
+ * agree with our engine (which has no gate), and the counts show windows
+ * both with and without a pattern scan. */
+static void gated_patterns_are_found_at_and_only_at_the_threshold(void **state)
+{
+    if (!engine_usable(LC_ENGINE_VECTORSCAN))
+        skip();
+    const struct lc_pattern p[] = {
+        LIT(1, "最佳"),          PAT(2, "q[1-9]\\d{4,10}"), PAT(3, "wechat[a-z0-9]{6,8}"),
+        PAT(4, "1[3-9]\\d{9}"),  PAT(5, "微信[a-z][a-z0-9]{5,6}"),
+    };
+    struct lc_matcher *vs = compile_ok(p, N(p), LC_ENGINE_VECTORSCAN);
+    struct lc_matcher *ac = compile_ok(p, N(p), LC_ENGINE_AC);
+    struct lc_match_stats st;
+    lc_match_stats(vs, &st);
+    assert_int_equal(st.gate_digits, 5);
+    assert_int_equal(st.gate_factors, 2);
+    assert_false(st.gate_always);
+    static const char *const texts[] = {
+        "q1234",          "q12345",        "q012345",      "abq1234x5",       "最佳q99999",
+        "wechatabc12",    "wechatabc123",  "wechat",       "xwechatzzzzzz9",  "1391234567",
+        "13912345678",    "微信abc12",      "微信abc123",    "微信1abcdef",      "最佳",
+        "12341234",       "66666",         "6666",         "",                "1",
+    };
+    struct lc_scratch *s = NULL;
+    assert_int_equal(lc_match_scratch_new(vs, &s), LC_OK);
+    for (size_t k = 0; k < N(texts); k++) {
+        struct coll a = {0}, b = {0};
+        assert_int_equal(lc_match_scan(vs, s, texts[k], strlen(texts[k]), collect, &a), LC_OK);
+        scan_into(ac, texts[k], strlen(texts[k]), &b);
+        bool same = a.n == b.n;
+        for (size_t j = 0; same && j < a.n; j++)
+            same = a.h[j].id == b.h[j].id && a.h[j].start == b.h[j].start &&
+                   a.h[j].end == b.h[j].end;
+        if (!same) {
+            fprintf(stderr, "on \"%s\":\n", texts[k]);
+            print_hits("vectorscan", a.h, a.n);
+            print_hits("ac        ", b.h, b.n);
+        }
+        assert_true(same);
+    }
+    size_t windows, scans;
+    lc_match_scratch_gate_counts(s, &windows, &scans);
+    /* one window each; the gate opens on the 14 with five digits in a row,
+     * wechat or 微信 */
+    assert_int_equal(windows, N(texts));
+    assert_int_equal(scans, 14);
+    lc_match_scratch_free(s);
+    lc_match_free(vs);
+    lc_match_free(ac);
+}
+
+/* A factor before the part of a long text a window keeps still opens that
+ * window's gate: the match it starts ends inside the part kept. */
+static void gate_factor_left_of_the_kept_part_of_a_window_opens_it(void **state)
+{
+    const struct lc_pattern p[] = {PAT(7, "wechat[a-z0-9]{6,60}")};
+    for (size_t pad = 0; pad < 260; pad += 7) {
+        char text[512];
+        memset(text, 'z', sizeof text);
+        memcpy(text + pad, "wechat", 6);
+        text[pad + 6 + 60] = '\0';
+        /* one hit per end from pad + 12 to pad + 66, all starting at pad */
+        struct lc_hit want[55];
+        for (unsigned k = 0; k < 55; k++)
+            want[k] = (struct lc_hit){7, (uint32_t)pad, (uint32_t)(pad + 12 + k)};
+        expect_hits(p, N(p), text, want, N(want));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +674,9 @@ int main(void)
         cmocka_unit_test(scratch_serves_a_later_matcher_after_grow),
         cmocka_unit_test(auto_engine_prefers_vectorscan_when_it_can_run),
         cmocka_unit_test(many_ids_ending_at_one_byte_are_all_reported_in_order),
+        cmocka_unit_test(pattern_gate_is_what_every_match_holds),
+        cmocka_unit_test(gated_patterns_are_found_at_and_only_at_the_threshold),
+        cmocka_unit_test(gate_factor_left_of_the_kept_part_of_a_window_opens_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,13 @@
  * pattern (not over our parser's output), then keeps the leftmost start
  * per (id, end).
  *
+ * A second test does the same for patterns that the Vectorscan engine's
+ * pattern gate (match.c) can keep closed: every pattern needs a digit run
+ * or a fixed factor, the corpus has few digits but planted digit runs
+ * around each threshold and planted factors, and texts run past several
+ * 240-byte windows.  It also checks that the gate really closed on many
+ * windows and opened on many.
+ *
  * LC_MATCH_DIFF_SEED and LC_MATCH_DIFF_TEXTS override the seed and corpus
  * size for longer runs; the seed is printed so a failure can be replayed. */
 #include <setjmp.h>
@@ -511,10 +518,148 @@ static void vectorscan_and_ac_report_identical_hits_on_random_corpus(void **stat
     assert_true(pattern_hits > 0);
 }
 
+/* ---- gated patterns --------------------------------------------------- */
+
+#define GATED_TEXTS 3000
+#define GATED_PATS 40
+#define GATED_LITS 300
+#define GATED_ID0 20000 /* pattern ids, so pattern hits can be counted */
+
+/* characters the corpus alphabet lacks, so only planted ones occur */
+static const char *const factors[] = {"q", "vx", "tg", "扣", "企鹅", "薇信"};
+
+static const char *pick_factor(void)
+{
+    return factors[below(sizeof factors / sizeof factors[0])];
+}
+
+/* One pattern source of a shape the gate handles, into buf. */
+static void gen_gated(char *buf, size_t cap)
+{
+    unsigned k = 2 + below(8), r = below(4);
+    switch (below(5)) {
+    case 0: /* factor, then digits (gated on digits from 4 on) */
+        snprintf(buf, cap, "%s\\d{%u,%u}", pick_factor(), k, k + r);
+        break;
+    case 1: /* factor, then letters and digits: gated on the factor */
+        snprintf(buf, cap, "%s[a-h][a-h0-9]{%u,%u}", pick_factor(), k, k + r);
+        break;
+    case 2: /* digits only */
+        snprintf(buf, cap, "[1-9]\\d{%u}", k);
+        break;
+    case 3: /* digits with an optional letter inside: the longest part counts */
+        snprintf(buf, cap, "\\d{2}x?\\d{%u,%u}", k, k + r);
+        break;
+    default: /* CJK factor, an optional digit, letters */
+        snprintf(buf, cap, "%s\\d?[a-d]{2,%u}", below(2) ? "扣" : "企鹅", 2 + r);
+        break;
+    }
+}
+
+/* A text of up to 300 characters, few of them digits (1.3 %), with a few
+ * planted digit runs and factors; returns its length. */
+static size_t gen_gated_text(char *out)
+{
+    size_t n = 0, chars = below(301);
+    for (size_t c = 0; c < chars; c++) {
+        unsigned r = below(1000);
+        if (r < 4) { /* a digit run of 1..11 */
+            for (unsigned d = 1 + below(11); d > 0; d--)
+                out[n++] = (char)('0' + below(10));
+        } else if (r < 7) {
+            const char *f = pick_factor();
+            memcpy(out + n, f, strlen(f));
+            n += strlen(f);
+        } else if (r < 20) {
+            out[n++] = (char)('0' + below(10));
+        } else if (r < 600) {
+            const char *s = cjk[below(sizeof cjk / sizeof cjk[0])];
+            memcpy(out + n, s, strlen(s));
+            n += strlen(s);
+        } else {
+            out[n++] = "abcdefgh"[below(8)];
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static void gated_patterns_agree_with_ac_and_the_gate_opens_and_closes(void **state)
+{
+    if (!lc_match_vectorscan_available())
+        skip();
+    rng = 0x67617465ull; /* "gate" */
+    struct lc_pattern p[GATED_LITS + GATED_PATS];
+    char lits[GATED_LITS][32], pats[GATED_PATS][64];
+    for (size_t k = 0; k < GATED_LITS; k++) {
+        size_t n = 0;
+        for (size_t c = 2 + below(3); c > 0; c--)
+            n += gen_char(lits[k] + n);
+        lits[k][n] = '\0';
+        p[k] = (struct lc_pattern){below(NIDS), lits[k], true};
+    }
+    for (size_t k = 0; k < GATED_PATS; k++) {
+        gen_gated(pats[k], sizeof pats[k]);
+        p[GATED_LITS + k] = (struct lc_pattern){GATED_ID0 + (unsigned)k, pats[k], false};
+    }
+    struct lc_matcher *vs = NULL, *ac = NULL;
+    char err[256];
+    if (lc_match_compile(p, GATED_LITS + GATED_PATS, LC_ENGINE_VECTORSCAN, &vs, err, sizeof err))
+        fail_msg("vectorscan compile: %s", err);
+    if (lc_match_compile(p, GATED_LITS + GATED_PATS, LC_ENGINE_AC, &ac, err, sizeof err))
+        fail_msg("ac compile: %s", err);
+    struct lc_match_stats st;
+    lc_match_stats(vs, &st);
+    assert_false(st.gate_always);
+    assert_true(st.gate_digits >= 2 && st.gate_digits <= 4);
+    assert_true(st.gate_factors > 0);
+
+    struct lc_scratch *sv = NULL, *sa = NULL;
+    assert_int_equal(lc_match_scratch_new(vs, &sv), LC_OK);
+    assert_int_equal(lc_match_scratch_new(ac, &sa), LC_OK);
+    struct hits a = {0}, b = {0};
+    size_t pattern_hits = 0, long_texts = 0;
+    char *t = malloc(300 * 12 + 1);
+    assert_non_null(t);
+    bool ok = true;
+    for (size_t k = 0; k < GATED_TEXTS && ok; k++) {
+        size_t len = gen_gated_text(t);
+        long_texts += len > 240;
+        a.n = b.n = 0;
+        assert_int_equal(lc_match_scan(vs, sv, t, len, on_hit, &a), LC_OK);
+        assert_int_equal(lc_match_scan(ac, sa, t, len, on_hit, &b), LC_OK);
+        for (size_t j = 0; j < b.n; j++)
+            pattern_hits += b.h[j].id >= GATED_ID0;
+        if (!same(&a, &b)) {
+            report("engines disagree on gated patterns", k, t, len, &a, "vectorscan", &b, "ac");
+            ok = false;
+        }
+    }
+    size_t windows, scans;
+    lc_match_scratch_gate_counts(sv, &windows, &scans);
+    printf("gated: %d texts (%zu over one window), %zu windows, %zu pattern scans, %zu pattern "
+           "hits; gate: %u digits, %zu factors\n",
+           GATED_TEXTS, long_texts, windows, scans, pattern_hits, st.gate_digits, st.gate_factors);
+    free(t);
+    free(a.h);
+    free(b.h);
+    lc_match_scratch_free(sv);
+    lc_match_scratch_free(sa);
+    lc_match_free(vs);
+    lc_match_free(ac);
+    assert_true(ok);
+    /* the gate must have been tested both ways, on hits that matter */
+    assert_true(scans > windows / 10);
+    assert_true(windows - scans > windows / 10);
+    assert_true(pattern_hits > 100);
+    assert_true(long_texts > GATED_TEXTS / 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(vectorscan_and_ac_report_identical_hits_on_random_corpus),
+        cmocka_unit_test(gated_patterns_agree_with_ac_and_the_gate_opens_and_closes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

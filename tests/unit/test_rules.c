@@ -6,7 +6,9 @@
  * Most packs are written inline and built with lc_rules_load_text (the
  * private twin of lc_rules_load); folder and file loading go through
  * lc_rules_load on a temporary directory.  Both engines are exercised where
- * the engine could matter. */
+ * the engine could matter.  Every scan through scan_item() is repeated
+ * without a hits array and explained with lc_rules_explain, which must give
+ * the same verdict and exactly json_dumps(hits, JSON_COMPACT). */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <setjmp.h>
@@ -65,6 +67,26 @@ struct scan {
     json_t *hits;
 };
 
+/* it scanned again on sc, without a hits array, then explained: the same
+ * verdict v and exactly the JSON text of hits. */
+static void check_explain(const struct lc_ruleset *rs, struct lc_scanner *sc,
+                          const struct lc_scan_item *it, enum lc_verdict v, json_t *hits)
+{
+    enum lc_verdict v2 = LC_VERDICT_BLOCK;
+    size_t bad = 0, len = 0;
+    char *got = NULL, *want = json_dumps(hits, JSON_COMPACT);
+    assert_non_null(want);
+    assert_int_equal(lc_rules_scan(rs, sc, it, &v2, NULL, &bad), LC_OK);
+    assert_int_equal(v2, v);
+    assert_int_equal(lc_rules_explain(rs, sc, it, &got, &len), LC_OK);
+    if (strcmp(got, want) != 0)
+        fail_msg("explained \"%.*s\":\n  %s\nhits array:\n  %s", (int)it->len, it->text, got,
+                 want);
+    assert_int_equal(len, strlen(got));
+    free(got);
+    free(want);
+}
+
 static struct scan scan_item(const struct lc_ruleset *rs, const char *text, const char *domain)
 {
     struct lc_scanner *sc = NULL;
@@ -73,6 +95,7 @@ static struct scan scan_item(const struct lc_ruleset *rs, const char *text, cons
     struct scan s = {LC_VERDICT_PASS, NULL};
     size_t bad = 0;
     assert_int_equal(lc_rules_scan(rs, sc, &it, &s.v, &s.hits, &bad), LC_OK);
+    check_explain(rs, sc, &it, s.v, s.hits);
     lc_scanner_free(sc);
     return s;
 }
@@ -690,6 +713,85 @@ static void engines_agree_on_the_pipeline(void **state)
     lc_ruleset_free(ac);
 }
 
+/* JSON text from lc_rules_explain escapes what json_dumps escapes: quotes,
+ * backslashes and control characters in the original span and the basis,
+ * and nothing else (UTF-8 and DEL verbatim). */
+static void explanations_escape_like_json_dumps(void **state)
+{
+    (void)state;
+    const char *pack =
+        HEAD "\nrule E-1\ncategory test\nseverity low\naction review\n"
+             "basis 依据 \"引号\" 与 \\反斜杠\\ /斜线\nliteral 最佳\nliteral ab\nexempt c\n"
+             "\ncontext c\neffect lower\ncue 本市\n";
+    static const char *const texts[] = {
+        "最\"佳", "最\\佳", "最\t佳", "最\n\r\b\f佳", "最\x01\x1f佳", "最\x7f佳", "a\x00" "b",
+        "本市 a/b", "最 佳 ab 最\"\"佳", "nothing here", "",
+    };
+    for (int engine = 0; engine < 2; engine++) {
+        struct lc_ruleset *rs = build(pack, engine ? LC_ENGINE_AC : LC_ENGINE_AUTO);
+        struct lc_scanner *sc = NULL;
+        assert_int_equal(lc_scanner_new(&sc), LC_OK);
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+            /* "a\0b" has a NUL inside: its length is 3 */
+            size_t len = i == 6 ? 3 : strlen(texts[i]);
+            struct lc_scan_item it = {texts[i], len, "chat", NULL};
+            enum lc_verdict v;
+            json_t *hits = NULL;
+            size_t bad = 0;
+            assert_int_equal(lc_rules_scan(rs, sc, &it, &v, &hits, &bad), LC_OK);
+            if (i < 9 && json_array_size(hits) == 0)
+                fail_msg("text %zu has no hit", i);
+            check_explain(rs, sc, &it, v, hits);
+            json_decref(hits);
+        }
+        lc_scanner_free(sc);
+        lc_ruleset_free(rs);
+    }
+}
+
+static void explain_refuses_what_the_last_scan_was_not(void **state)
+{
+    (void)state;
+    struct lc_ruleset *rs = build(ABS_PACK, LC_ENGINE_AUTO);
+    struct lc_ruleset *other = build(ABS_PACK, LC_ENGINE_AUTO);
+    struct lc_scanner *sc = NULL;
+    assert_int_equal(lc_scanner_new(&sc), LC_OK);
+    const char *t = "国家级最好";
+    struct lc_scan_item it = {t, strlen(t), "chat", NULL};
+    struct lc_scan_item shorter = {t, 3, "chat", NULL};
+    char *json = (char *)"untouched";
+    size_t len = 77, bad = 0;
+    enum lc_verdict v;
+    /* nothing scanned yet */
+    assert_int_equal(lc_rules_explain(rs, sc, &it, &json, &len), LC_EINVAL);
+    assert_int_equal(lc_rules_scan(rs, sc, &it, &v, NULL, &bad), LC_OK);
+    /* another text, another ruleset */
+    assert_int_equal(lc_rules_explain(rs, sc, &shorter, &json, &len), LC_EINVAL);
+    assert_int_equal(lc_rules_explain(other, sc, &it, &json, &len), LC_EINVAL);
+    assert_string_equal(json, "untouched");
+    assert_int_equal(len, 77);
+    /* the scanned one; len may be NULL */
+    assert_int_equal(lc_rules_explain(rs, sc, &it, &json, NULL), LC_OK);
+    assert_non_null(strstr(json, "\"rule\":\"ABS-2\""));
+    free(json);
+    /* a failed scan leaves nothing to explain */
+    const char badtext[] = "最好\xc3(";
+    struct lc_scan_item b = {badtext, sizeof badtext - 1, "chat", NULL};
+    assert_int_equal(lc_rules_scan(rs, sc, &b, &v, NULL, &bad), LC_EINVAL);
+    assert_int_equal(lc_rules_explain(rs, sc, &b, &json, &len), LC_EINVAL);
+    assert_int_equal(lc_rules_explain(rs, sc, &it, &json, &len), LC_EINVAL);
+    /* a passing text explains as an empty array */
+    struct lc_scan_item ok = {"你好", strlen("你好"), "chat", NULL};
+    assert_int_equal(lc_rules_scan(rs, sc, &ok, &v, NULL, &bad), LC_OK);
+    assert_int_equal(lc_rules_explain(rs, sc, &ok, &json, &len), LC_OK);
+    assert_string_equal(json, "[]");
+    assert_int_equal(len, 2);
+    free(json);
+    lc_scanner_free(sc);
+    lc_ruleset_free(rs);
+    lc_ruleset_free(other);
+}
+
 /* ---- the default packs ------------------------------------------------- */
 
 static struct lc_ruleset *defaults;
@@ -949,6 +1051,8 @@ int main(void)
         cmocka_unit_test(invalid_utf8_in_scanned_text_is_einval_with_offset),
         cmocka_unit_test(one_scanner_serves_several_rulesets),
         cmocka_unit_test(engines_agree_on_the_pipeline),
+        cmocka_unit_test(explanations_escape_like_json_dumps),
+        cmocka_unit_test(explain_refuses_what_the_last_scan_was_not),
     };
     const struct CMUnitTest packs[] = {
         cmocka_unit_test(default_packs_load_with_at_least_1500_rules_each_with_a_basis),

@@ -5,7 +5,10 @@
  * invariants (spans non-empty, non-decreasing, inside the input and on its
  * character boundaries) and that the output is valid UTF-8.  The last tests walk
  * all of Unicode to check that folding is idempotent and yields valid UTF-8,
- * and that the OpenCC-derived table is really in the build. */
+ * and that the OpenCC-derived table is really in the build.  Every
+ * normalisation through norm() and expect_invalid() is repeated with
+ * lc_text_normalize_unmapped, which must give the same text (or the same
+ * error and offset) without the map. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <setjmp.h>
@@ -80,6 +83,34 @@ static void check_map(const struct lc_norm *n, const char *in, size_t len)
     }
 }
 
+/* lc_text_normalize_unmapped on in[0..len) agrees with n, the mapped result
+ * (or error e at offset bad). */
+static void check_unmapped(const char *in, size_t len, const struct lc_norm *n, enum lc_err e,
+                           size_t bad)
+{
+    struct lc_norm u;
+    lc_norm_init(&u);
+    size_t ubad = 54321;
+    enum lc_err ue = lc_text_normalize_unmapped(in, len, &u, &ubad);
+    if (ue != e)
+        fail_msg("unmapped: %s, mapped: %s (input of %zu bytes)", lc_err_name(ue),
+                 lc_err_name(e), len);
+    if (e == LC_EINVAL)
+        assert_int_equal(ubad, bad);
+    if (e == LC_OK) {
+        if (u.len != n->len || memcmp(u.text, n->text, n->len) != 0)
+            fail_msg("unmapped \"%s\", mapped \"%s\"", u.text, n->text);
+        assert_int_equal(u.text[u.len], '\0');
+        assert_int_equal(u.mapped, 0);
+        assert_int_equal(n->mapped, 1);
+        uint32_t os = 7, oe = 7;
+        lc_norm_span(&u, 0, u.len, &os, &oe);
+        assert_int_equal(os, 0);
+        assert_int_equal(oe, 0);
+    }
+    lc_norm_cleanup(&u);
+}
+
 /* Normalises a NUL-terminated string, checks the map, returns the text. */
 static const char *norm(struct lc_norm *n, const char *in)
 {
@@ -89,6 +120,7 @@ static const char *norm(struct lc_norm *n, const char *in)
         fail_msg("normalising \"%s\": %s (bad=%zu)", in, lc_err_name(e), bad);
     assert_int_equal(bad, 12345); /* untouched on success */
     check_map(n, in, strlen(in));
+    check_unmapped(in, strlen(in), n, LC_OK, 0);
     return n->text;
 }
 
@@ -131,6 +163,7 @@ static void expect_invalid(const char *in, size_t len, size_t want_bad)
     assert_int_equal(lc_text_normalize(in, len, &n, &bad), LC_EINVAL);
     if (bad != want_bad)
         fail_msg("bad offset %zu, want %zu (input of %zu bytes)", bad, want_bad, len);
+    check_unmapped(in, len, &n, LC_EINVAL, bad);
     assert_int_equal(n.len, 0);
     assert_string_equal(n.text, "");
     lc_norm_cleanup(&n);
@@ -677,10 +710,88 @@ static void test_ascii_letters_digits_survive_and_the_rest_is_dropped(void **sta
     lc_norm_cleanup(&n);
 }
 
+/* Every sequence of one or two bytes, and three- and four-byte ones over
+ * the boundary values of each byte, after a valid prefix: accepted exactly
+ * when the independent valid_utf8() accepts it, rejected at the sequence's
+ * first byte otherwise (the prefix is valid), the same with and without the
+ * map. */
+static void test_short_byte_sequences_are_validated_like_the_reference(void **state)
+{
+    static const uint8_t edge[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0,
+                                   0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF};
+    const size_t ne = sizeof edge;
+    struct lc_norm n;
+    lc_norm_init(&n);
+    char buf[8] = "x";
+    size_t checked = 0;
+    for (unsigned len = 1; len <= 4; len++) {
+        /* len 1, 2: every byte; len 3, 4: every lead byte, edge values after */
+        size_t combos = len == 1 ? 256 : len == 2 ? 65536 : len == 3 ? 256 * ne * ne
+                                                                     : 256 * ne * ne * ne;
+        for (size_t c = 0; c < combos; c++) {
+            size_t r = c;
+            buf[1] = (char)(r % 256);
+            r /= 256;
+            for (unsigned k = 2; k <= len; k++) {
+                buf[k] = (char)(len <= 2 ? r % 256 : edge[r % ne]);
+                r /= len <= 2 ? 256 : ne;
+            }
+            size_t bad = 99999;
+            enum lc_err e = lc_text_normalize(buf, len + 1, &n, &bad);
+            bool want = valid_utf8((const uint8_t *)buf, len + 1);
+            if ((e == LC_OK) != want || (e != LC_OK && e != LC_EINVAL))
+                fail_msg("bytes %02x %02x %02x %02x (%u): %s, reference says %s",
+                         (uint8_t)buf[1], (uint8_t)buf[2], (uint8_t)buf[3], (uint8_t)buf[4], len,
+                         lc_err_name(e), want ? "valid" : "invalid");
+            if (e == LC_EINVAL && bad < 1)
+                fail_msg("bad offset %zu inside the valid prefix", bad);
+            check_unmapped(buf, len + 1, &n, e, bad);
+            checked++;
+        }
+    }
+    assert_true(checked > 100000);
+    lc_norm_cleanup(&n);
+}
+
+/* Random text over an alphabet that exercises every step (digit look-alikes,
+ * repeats, marks, expansions, noise, folds): the same text with and without
+ * the map. */
+static void test_unmapped_text_equals_mapped_text_on_random_input(void **state)
+{
+    static const char *const alpha[] = {
+        "1", "2", "0", "o", "O", "l", "I", "i", "a", "a", "b", " ", ".", "*", "微", "微", "信",
+        "書", "⑩", "㎏", "ﬁ", "Ｗ", "е", "\xcc\x81", "e", "😀", "\xe2\x80\x8b", "ⓦ", "一", "七",
+        "é", "Ⅻ", "\xef\xb7\xba", "\t", "-", "·", "加", "加"};
+    const size_t na = sizeof alpha / sizeof alpha[0];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    struct lc_norm n;
+    lc_norm_init(&n);
+    char buf[1024];
+    for (int t = 0; t < 20000; t++) {
+        size_t len = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t chars = (size_t)(x % 60);
+        for (size_t c = 0; c < chars; c++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *s = alpha[x % na];
+            memcpy(buf + len, s, strlen(s));
+            len += strlen(s);
+        }
+        size_t bad = 0;
+        enum lc_err e = lc_text_normalize(buf, len, &n, &bad);
+        assert_int_equal(e, LC_OK);
+        check_map(&n, buf, len);
+        check_unmapped(buf, len, &n, e, bad);
+    }
+    lc_norm_cleanup(&n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_first_use_builds_tables_once),
+        cmocka_unit_test(test_short_byte_sequences_are_validated_like_the_reference),
+        cmocka_unit_test(test_unmapped_text_equals_mapped_text_on_random_input),
         cmocka_unit_test(test_fullwidth_folds_to_halfwidth),
         cmocka_unit_test(test_upper_case_folds_to_lower),
         cmocka_unit_test(test_circled_and_styled_digits_fold_to_digits),
