@@ -110,7 +110,7 @@ static json_t *measure_body(const char *id, json_t *v, const struct subject *s,
         "{s:s, s:s, s:{s:s, s:s, s:s, s:f, s:i, s:i}}", "version", version, "rule", d->rule,
         "inputs", "category", in->category, "severity", in->severity, "subject", in->subject,
         "points", in->points, "repeats", (int)in->repeats, "risk_tier", in->risk_tier);
-    json_t *facts = json_pack("{s:O, s:O, s:O, s:O, s:O}", "violation_rule",
+    json_t *facts = json_pack("{s:O*, s:O*, s:O*, s:O*, s:O*}", "violation_rule",
                               json_object_get(v, "rule"), "event_id",
                               json_object_get(v, "event_id"), "event_type",
                               json_object_get(v, "event_type"), "ts", json_object_get(v, "ts"),
@@ -230,9 +230,10 @@ static enum lc_err act_on(struct lc_enforce *e, struct lc_record *vr, int force,
         return LC_ECORRUPT;
     const char *status = lc_jstr(v, "status");
     if (!status || strcmp(status, "open") != 0) {
-        json_decref(v);
-        return lc_fail(ei, LC_ECONFLICT, "illegal_transition", "status",
-                       "the violation is %s, not open", status ? status : "unknown");
+        lc_fail(ei, LC_ECONFLICT, "illegal_transition", "status", "the violation is %s, not open",
+                status ? status : "unknown");
+        json_decref(v); /* status points into v */
+        return LC_ECONFLICT;
     }
     struct subject s;
     subject_of(e, v, &s);
@@ -434,7 +435,7 @@ enum lc_err lc_enforce_appeal(struct lc_enforce *e, json_t *in, const char *agen
         err == LC_OK)
         err = lc_fail(ei, LC_EINVAL, "invalid_value", "measure_id", "not a measure id");
     lc_time_format(now, at);
-    json_t *a = err == LC_OK ? json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s}", "id",
+    json_t *a = err == LC_OK ? json_pack("{s:s, s:s, s:O, s:O, s:o, s:s, s:s, s:s, s:s}", "id",
                                          id, "measure_id", mid, "violation_id",
                                          json_object_get(m, "violation_id"), "subject_id",
                                          json_object_get(m, "subject_id"), "agency_id",
