@@ -29,8 +29,11 @@
  * segment (an incomplete frame, a bad header or checksum) with no valid
  * frame anywhere after it is a torn tail (never acknowledged) and is cut;
  * any other damage refuses the open with LC_ECORRUPT naming the record
- * index and file offset.  A second open of the same directory, in this
- * process or another, is LC_EBUSY (flock on the directory). */
+ * index and file offset.  (So a power cut that persisted a later page of
+ * the last, unsynced group but not an earlier one also refuses the open:
+ * the log will not guess whether records after damage were acknowledged.)
+ * A second open of the same directory, in this process or another, is
+ * LC_EBUSY (flock on the directory). */
 #ifndef LC_ARCHIVE_SEGLOG_H
 #define LC_ARCHIVE_SEGLOG_H
 
@@ -50,8 +53,8 @@ struct lc_seglog_opts {
     uint64_t segment_bytes; /* roll over past this size; 0 = 64 MiB */
 };
 
-/* Opens (creating dir and files as needed) and recovers the log.  o may be
- * NULL for defaults.  On failure err holds a message such as
+/* Opens (creating dir, not its parents, and files as needed) and recovers
+ * the log.  o may be NULL for defaults.  On failure err holds a message such as
  * "seg-0000000000000000.log offset 4096: record 17: checksum mismatch". */
 LC_MUST_USE enum lc_err lc_seglog_open(const char *dir, const struct lc_seglog_opts *o,
                                     struct lc_seglog **out, char *err, size_t errlen);

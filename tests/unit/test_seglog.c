@@ -1043,6 +1043,30 @@ static void failed_key_destroy_sync_is_fail_stop(void **state)
     lc_seglog_close(l);
 }
 
+static void failed_sync_of_a_keyed_group_is_fail_stop(void **state)
+{
+    struct fx *f = *state;
+    struct lc_seglog *l = open_log(f->dir, 0);
+    uint8_t key[LC_SEGLOG_KEY_LEN];
+    memset(key, 0x17, sizeof key);
+    struct lc_seglog_rec r = {"keyed", 5, key};
+    uint64_t idx;
+    for (int i = 0; i < 3; i++) /* the key slots sync beside the segment */
+        assert_int_equal(lc_seglog_append(l, &r, 1, &idx), LC_OK);
+    lc_seglog_test_fail_next_sync(); /* whichever of the two syncs comes first */
+    assert_int_equal(lc_seglog_append(l, &r, 1, &idx), LC_EIO);
+    assert_int_equal(lc_seglog_append(l, &r, 1, &idx), LC_EIO);
+    assert_int_equal(lc_seglog_size(l), 3);
+    lc_seglog_close(l);
+    l = open_log(f->dir, 0);
+    uint8_t got[LC_SEGLOG_KEY_LEN];
+    for (uint64_t i = 0; i < 3; i++) {
+        assert_int_equal(lc_seglog_key(l, i, got), LC_OK);
+        assert_memory_equal(got, key, sizeof key);
+    }
+    lc_seglog_close(l);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1064,6 +1088,7 @@ int main(void)
         T(tamper_missing_or_renamed_segment_is_found),
         T(failed_sync_is_fail_stop),
         T(failed_key_destroy_sync_is_fail_stop),
+        T(failed_sync_of_a_keyed_group_is_fail_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

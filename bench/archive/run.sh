@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench/archive/run.sh -- the archive log benchmark: durable appends/s at 1, 8
+# and 64 writer threads next to SQLite (WAL, synchronous=FULL) committing
+# the same records in transactions of the group size our log reached at that
+# writer count; inclusion-proof time and recovery time in a 10-million-record
+# log; full-log verify MB/s.
+#
+#   bench/archive/run.sh
+#
+# Environment: SECONDS_PER (timed seconds per append figure; default 2),
+# ROUNDS (interleaved rounds of the append/SQLite figures, median reported;
+# default 5), BIG (records in the big log; default 10000000, 0 skips it),
+# PROOFS (inclusion proofs timed; default 100000), WORK (work dir; default
+# /tmp/lc-bench-archive; every data directory in it is deleted and made
+# anew), KEEP=1 keeps the big log between runs (rebuilt only if missing).
+#
+# Last line: archive_vs_sqlite=<x> appends_per_s=<n>  (64 writers; x is
+# the median over rounds of the round's own ratio, n the median appends/s).
+# See README.md.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SECONDS_PER=${SECONDS_PER:-2}
+ROUNDS=${ROUNDS:-5}
+BIG=${BIG:-10000000}
+PROOFS=${PROOFS:-100000}
+WORK=${WORK:-/tmp/lc-bench-archive}
+KEEP=${KEEP:-0}
+
+for t in cmake gcc python3 df; do
+    command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 2; }
+done
+case "$WORK" in "$ROOT"|"$ROOT"/*) echo "WORK must be outside the repository" >&2; exit 2;; esac
+mkdir -p "$WORK"
+T0=$(date +%s)
+
+# ---- build --------------------------------------------------------------
+if [ ! -f "$ROOT/build/release/build.ninja" ]; then
+    (cd "$ROOT" && cmake --preset release >/dev/null)
+fi
+(cd "$ROOT" && cmake --build --preset release >/dev/null) || {
+    echo "release build failed (cd $ROOT && cmake --build --preset release)" >&2; exit 2; }
+BIN=$WORK/bench_archive
+gcc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+    -I"$ROOT/src" "$HERE/bench_archive.c" "$ROOT/build/release/liblc.a" \
+    -lhs -lutf8proc -ljansson -lsodium -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
+
+RES=$WORK/results-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$RES"
+
+run() {  # name cmd... : keeps the RESULT line in $RES/name.json
+    local name=$1; shift
+    "$@" >"$RES/$name.out" 2>"$RES/$name.err" || {
+        echo "FAILED: $name" >&2; cat "$RES/$name.err" >&2; exit 1; }
+    grep '^RESULT ' "$RES/$name.out" | tail -1 | cut -c8- >"$RES/$name.json"
+}
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+
+# ---- appends against SQLite, interleaved rounds ------------------------------
+for R in $(seq 1 "$ROUNDS"); do
+    for T in 1 8 64; do
+        D=$WORK/log-$T
+        rm -rf "$D" "$WORK/sqlite-$T.db"*
+        run "log-$T-$R" "$BIN" appends "$D" "$T" "$SECONDS_PER"
+        # SQLite commits as many rows per transaction as our log put in
+        # one fdatasync at this writer count, in this round
+        B=$(python3 -c 'import json,sys; print(max(1, round(json.load(open(sys.argv[1]))["records_per_commit"])))' \
+            "$RES/log-$T-$R.json")
+        run "sqlite-$T-$R" "$BIN" sqlite "$WORK/sqlite-$T.db" "$B" "$SECONDS_PER"
+        rm -rf "$D" "$WORK/sqlite-$T.db"*
+        if [ "$T" = 64 ]; then  # the log in SQLite's shape: one thread, B records a call
+            run "shape-$R" "$BIN" appends "$D" 1 "$SECONDS_PER" plain "$B"
+            rm -rf "$D"
+        fi
+        echo "round $R, $T writers: log $(field "$RES/log-$T-$R.json" appends_per_s)/s" \
+             "($(field "$RES/log-$T-$R.json" records_per_commit) per commit)," \
+             "SQLite batch $B $(field "$RES/sqlite-$T-$R.json" rows_per_s)/s" >&2
+    done
+done
+D=$WORK/log-keyed
+rm -rf "$D"
+run "keyed-64" "$BIN" appends "$D" 64 "$SECONDS_PER" keyed
+rm -rf "$D"
+
+# ---- the big log: build, reopen + proofs, verify ------------------------------
+if [ "$BIG" -gt 0 ]; then
+    D=$WORK/big
+    NEED=$(( BIG * 400 / 1024 / 1024 ))  # MiB, with room
+    AVAIL=$(df -Pm "$WORK" | awk 'NR==2 {print $4}')
+    if [ "$AVAIL" -lt $(( NEED + 1024 )) ]; then
+        echo "only $AVAIL MiB free in $WORK, the big log needs ~$NEED MiB: skipping it" >&2
+        BIG=0
+    fi
+fi
+if [ "$BIG" -gt 0 ]; then
+    if [ "$KEEP" != 1 ] || [ ! -f "$D/keys.dat" ]; then
+        rm -rf "$D"
+        echo "building a $BIG-record log in $D ..." >&2
+        run "build" "$BIN" build "$D" "$BIG" 2 8192
+    fi
+    run "proofs" "$BIN" proofs "$D" "$PROOFS"
+    run "verify" "$BIN" verify "$D"
+    [ "$KEEP" = 1 ] || rm -rf "$D"
+fi
+
+echo "results in $RES ($(( $(date +%s) - T0 )) s)" >&2
+python3 - "$RES" "$ROUNDS" "$BIG" <<'PY'
+import glob, json, os, statistics, sys
+res, rounds, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def load(name):
+    p = os.path.join(res, name + ".json")
+    return json.load(open(p)) if os.path.exists(p) and os.path.getsize(p) else None
+med = statistics.median
+cpu = "?"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip(); break
+print("archive log benchmark: %d rounds, median shown; %d cores (%s)" % (rounds, os.cpu_count(), cpu))
+print()
+print("%-9s %12s %9s %10s %10s %13s %12s %8s" % ("writers", "log app/s", "per sync", "p50 us", "p99 us",
+                                                   "SQLite rows/s", "SQLite batch", "ratio"))
+head = None
+for t in (1, 8, 64):
+    logs = [load("log-%d-%d" % (t, r)) for r in range(1, rounds + 1)]
+    sqls = [load("sqlite-%d-%d" % (t, r)) for r in range(1, rounds + 1)]
+    ratios = [l["appends_per_s"] / s["rows_per_s"] for l, s in zip(logs, sqls)]
+    row = (t, med(l["appends_per_s"] for l in logs), med(l["records_per_commit"] for l in logs),
+           med(l["lat_p50_us"] for l in logs), med(l["lat_p99_us"] for l in logs),
+           med(s["rows_per_s"] for s in sqls), "/".join(str(s["batch"]) for s in sqls), med(ratios))
+    print("%-9d %12.0f %9.1f %10.0f %10.0f %13.0f %12s %8.2f" % row)
+    if t == 64:
+        head = (row[7], row[1], ratios)
+k = load("keyed-64")
+print("%-9s %12.0f %9.1f %10.0f %10.0f   (every record keyed: keys.dat written and synced too, beside the segment)"
+      % ("64 keyed", k["appends_per_s"], k["records_per_commit"], k["lat_p50_us"], k["lat_p99_us"]))
+sh = [load("shape-%d" % r) for r in range(1, rounds + 1)]
+sq64 = [load("sqlite-64-%d" % r) for r in range(1, rounds + 1)]
+print("%-9s %12.0f %9.1f   (one writer thread, %s records per lc_seglog_append call: SQLite's shape;"
+      " log/SQLite %.2f)" % ("1 x batch", med(x["appends_per_s"] for x in sh), med(x["records_per_commit"] for x in sh),
+                             "/".join(str(x["per_call"]) for x in sh),
+                             med(a["appends_per_s"] / b["rows_per_s"] for a, b in zip(sh, sq64))))
+s = load("sqlite-1-1")
+print("(records: %.0f-byte JSON chat events; log: one record per lc_seglog_append call, append returns after"
+      " fdatasync; SQLite %s: WAL, synchronous=FULL, one writer, BEGIN IMMEDIATE..COMMIT of <batch> rows,"
+      " batch = the log's records per fdatasync at that writer count in the same round; ratio = log/SQLite,"
+      " median of the per-round ratios)" % (load("log-1-1")["record_bytes"], s["sqlite"]))
+if big:
+    b, p, v = load("build"), load("proofs"), load("verify")
+    print()
+    if b:
+        print("big log: %d records built in %.1f s (%.0f appends/s, %.0f MB/s, batches of 8192 from 2 threads)"
+              % (b["records"], b["seconds"], b["appends_per_s"], b["mb_per_s"]))
+    print("reopen (recovery: read, check and hash every record, rebuild the tree): %.1f s, %.0f MB/s"
+          % (p["open_seconds"], p["open_mb_per_s"]))
+    print("inclusion proof at size %d: %.2f us each (%.1f hashes; %d random indexes);"
+          " read + proof + client verify: %.2f us; read alone %.2f us"
+          % (p["size"], p["proof_us"], p["proof_hashes"], p["proofs"], p["read_proof_verify_us"], p["read_us"]))
+    print("lc_seglog_verify_dir: %.0f MB in %.1f s = %.0f MB/s (%.0f records/s; page cache warm)"
+          % (v["bytes"] / 1e6, v["seconds"], v["mb_per_s"], v["records_per_s"]))
+print("ratio at 64 writers per round: %s; targets: >= 3x SQLite and >= 300,000 appends/s"
+      % " ".join("%.2f" % r for r in head[2]))
+print()
+print("archive_vs_sqlite=%.2f appends_per_s=%d" % (head[0], round(head[1])))
+PY
