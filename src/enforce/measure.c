@@ -218,14 +218,56 @@ static void take_effect(struct lc_enforce *e, json_t *m, const char *notice_id)
     lc_enforce_event(e, "measure.taken", a.id, lc_jstr(m, "decided_by"));
 }
 
-/* Decides and applies a measure for violation vr (an open violation's
- * stored record, updated here).  force: apply even if the rule is not
- * automatic.  *out (may be NULL) gets the measure, or NULL when the rule
- * waits for an operator. */
-static enum lc_err act_on(struct lc_enforce *e, struct lc_record *vr, int force, const char *by,
-                          json_t **out, struct lc_errinfo *ei)
+/* A measure decided but not yet stored: the violation's updated record,
+ * the measure and its notice, ready to go into one transaction. */
+struct prepared {
+    struct lc_record vr; /* the violation, status set to confirmed */
+    struct lc_record mr, nr;
+    char mid[LC_ID_MAX], nid[LC_ID_MAX];
+    char subject[LC_ID_MAX + 64], agency[LC_ID_MAX], category[64];
+    json_t *m;           /* the measure body */
+    double points;       /* what it adds to the subject */
+    int ready;           /* a measure was decided (else it waits for a person) */
+};
+
+static void prepared_cleanup(struct prepared *p)
 {
-    json_t *v = json_loads(vr->body, 0, NULL), *m = NULL, *n = NULL;
+    lc_record_cleanup(&p->vr);
+    free(p->mr.body);
+    free(p->nr.body);
+    json_decref(p->m);
+    memset(p, 0, sizeof *p);
+}
+
+/* History not yet in the store: measures decided earlier in this batch. */
+struct pending_history {
+    const struct prepared *items;
+    size_t n;
+};
+
+static void add_pending(const struct pending_history *ph, const char *subject,
+                        const char *category, struct history *h)
+{
+    for (size_t i = 0; ph && i < ph->n; i++) {
+        if (!ph->items[i].ready || strcmp(ph->items[i].subject, subject) != 0)
+            continue;
+        h->points += ph->items[i].points;
+        if (strcmp(ph->items[i].category, category) == 0)
+            h->repeats++;
+    }
+}
+
+/* Decides the measure for violation vr (an open violation's stored record,
+ * taken by p).  force: decide even if the rule is not automatic.  p->ready
+ * is 0 when the rule waits for an operator. */
+static enum lc_err prepare(struct lc_enforce *e, struct lc_record *vr, int force, const char *by,
+                           const struct pending_history *ph, struct prepared *p,
+                           struct lc_errinfo *ei)
+{
+    memset(p, 0, sizeof *p);
+    p->vr = *vr;
+    memset(vr, 0, sizeof *vr);
+    json_t *v = json_loads(p->vr.body, 0, NULL), *n = NULL;
     if (!v)
         return LC_ECORRUPT;
     const char *status = lc_jstr(v, "status");
@@ -241,73 +283,129 @@ static enum lc_err act_on(struct lc_enforce *e, struct lc_record *vr, int force,
     struct history h = {e, lc_jstr(v, "category") ? lc_jstr(v, "category") : "", now, 0, 0};
     struct lc_query q = {.kind = LC_K_MEASURE, .ref = s.id};
     enum lc_err err = lc_store_list(e->store, &q, add_history, &h);
+    add_pending(ph, s.id, h.category, &h);
     struct lc_policy_input in = {h.category, lc_jstr(v, "severity") ? lc_jstr(v, "severity") : "",
                                  s.type, h.points, h.repeats, s.tier};
     struct lc_policy_decision d;
     lc_policy_decide(e->policy, &in, &d);
     if (err != LC_OK || (!force && !d.automatic)) {
         json_decref(v);
-        if (out)
-            *out = NULL;
         return err;
     }
-    char mid[LC_ID_MAX], nid[LC_ID_MAX];
-    lc_id_new("measure", mid);
-    lc_id_new("notice", nid);
-    m = measure_body(mid, v, &s, &in, &d, lc_policy_version(e->policy), by, now);
-    n = m ? notice_body(nid, m, "measure", e->notify != NULL) : NULL;
-    err = m && n ? confirm_write(vr, v, by, now) : LC_ENOMEM;
-    char *mtext = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    lc_id_new("measure", p->mid);
+    lc_id_new("notice", p->nid);
+    snprintf(p->subject, sizeof p->subject, "%s", s.id);
+    snprintf(p->agency, sizeof p->agency, "%s", s.agency);
+    snprintf(p->category, sizeof p->category, "%s", h.category);
+    p->points = d.points;
+    p->m = measure_body(p->mid, v, &s, &in, &d, lc_policy_version(e->policy), by, now);
+    n = p->m ? notice_body(p->nid, p->m, "measure", e->notify != NULL) : NULL;
+    err = p->m && n ? confirm_write(&p->vr, v, by, now) : LC_ENOMEM;
+    char *mtext = p->m ? json_dumps(p->m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *ntext = n ? json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    fill_record(&p->mr, LC_K_MEASURE, p->mid, NULL, lasting(d.measure) ? "active" : "issued",
+                NULL, mtext, now);
+    fill_record(&p->nr, LC_K_NOTICE, p->nid, NULL, e->notify ? "pending" : "stored", NULL,
+                ntext, now);
     if (err == LC_OK && (!mtext || !ntext))
         err = LC_ENOMEM;
-    if (err == LC_OK) {
-        struct lc_record mr, nr;
-        fill_record(&mr, LC_K_MEASURE, mid, s.agency, lasting(d.measure) ? "active" : "issued",
-                    s.id, mtext, now);
-        fill_record(&nr, LC_K_NOTICE, nid, s.agency, e->notify ? "pending" : "stored", s.id,
-                    ntext, now);
-        struct lc_write w[3] = {{LC_WRITE_UPDATE, vr}, {LC_WRITE_INSERT, &mr},
-                                {LC_WRITE_INSERT, &nr}};
-        err = lc_store_apply(e->store, w, 3);
+    p->ready = err == LC_OK;
+    json_decref(n);
+    json_decref(v);
+    return err;
+}
+
+/* The writes of prepared measures, in w[0..3n); scope/ref point into p. */
+static size_t writes_of(struct prepared *p, size_t n, struct lc_write *w)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p[i].ready)
+            continue;
+        p[i].mr.scope = p[i].nr.scope = p[i].agency[0] ? p[i].agency : NULL;
+        p[i].mr.ref = p[i].nr.ref = p[i].subject;
+        w[k++] = (struct lc_write){LC_WRITE_UPDATE, &p[i].vr};
+        w[k++] = (struct lc_write){LC_WRITE_INSERT, &p[i].mr};
+        w[k++] = (struct lc_write){LC_WRITE_INSERT, &p[i].nr};
+    }
+    return k;
+}
+
+/* Decides and applies a measure for violation vr (taken).  *out (may be
+ * NULL) gets the measure, or NULL when the rule waits for an operator. */
+static enum lc_err act_on(struct lc_enforce *e, struct lc_record *vr, int force, const char *by,
+                          json_t **out, struct lc_errinfo *ei)
+{
+    struct prepared p;
+    struct lc_write w[3];
+    enum lc_err err = prepare(e, vr, force, by, NULL, &p, ei);
+    if (err == LC_OK && p.ready) {
+        err = lc_store_apply(e->store, w, writes_of(&p, 1, w));
         if (err == LC_ECONFLICT)
             lc_fail(ei, err, "illegal_transition", "status", "the violation changed meanwhile");
     }
-    if (err == LC_OK) {
-        take_effect(e, m, nid);
-        if (out)
-            *out = json_incref(m);
-    } else if (!ei->code[0]) {
+    if (err == LC_OK && p.ready)
+        take_effect(e, p.m, p.nid);
+    else if (err != LC_OK && !ei->code[0])
         lc_fail(ei, err, "busy", "", "the measure could not be stored");
-    }
-    free(mtext);
-    free(ntext);
-    json_decref(n);
-    json_decref(m);
-    json_decref(v);
+    if (out)
+        *out = err == LC_OK && p.ready ? json_incref(p.m) : NULL;
+    *vr = p.vr; /* the caller reads the updated violation */
+    memset(&p.vr, 0, sizeof p.vr);
+    prepared_cleanup(&p);
     return err;
 }
 
 enum lc_err lc_enforce_violations(struct lc_enforce *e, json_t *ids, json_t **measures)
 {
+    size_t n = json_array_size(ids), k = 0;
+    struct prepared *p = calloc(n ? n : 1, sizeof *p);
+    struct lc_write *w = calloc(n ? 3 * n : 1, sizeof *w);
     json_t *taken = json_array();
-    size_t i;
-    json_t *id;
-    if (!taken)
-        return LC_ENOMEM;
-    json_array_foreach(ids, i, id) {
+    enum lc_err err = p && w && taken ? LC_OK : LC_ENOMEM;
+    /* decide them all, each seeing the ones before it, then store them in
+     * one transaction: an ingest batch costs one commit */
+    for (size_t i = 0; err == LC_OK && i < n; i++) {
         struct lc_record vr = {0};
         struct lc_errinfo ei = {0};
-        json_t *m = NULL;
-        if (!json_string_value(id) ||
-            lc_store_get(e->store, LC_K_VIOLATION, json_string_value(id), &vr) != LC_OK)
+        const char *id = json_string_value(json_array_get(ids, i));
+        struct pending_history ph = {p, k};
+        if (!id || lc_store_get(e->store, LC_K_VIOLATION, id, &vr) != LC_OK)
             continue;
-        if (act_on(e, &vr, 0, "policy", &m, &ei) == LC_OK && m)
-            json_array_append_new(taken, json_string(lc_jstr(m, "id")));
-        else if (ei.code[0])
-            fprintf(stderr, "enforce: violation %s: %s\n", json_string_value(id), ei.message);
-        json_decref(m);
+        if (prepare(e, &vr, 0, "policy", &ph, &p[k], &ei) != LC_OK && ei.code[0])
+            fprintf(stderr, "enforce: violation %s: %s\n", id, ei.message);
         lc_record_cleanup(&vr);
+        k++;
+    }
+    size_t nw = err == LC_OK ? writes_of(p, k, w) : 0;
+    if (nw && lc_store_apply(e->store, w, nw) != LC_OK) {
+        /* one of them changed meanwhile: fall back to one at a time */
+        for (size_t i = 0; i < k; i++) {
+            struct lc_errinfo ei = {0};
+            json_t *m = NULL;
+            if (!p[i].ready)
+                continue;
+            p[i].ready = 0;
+            struct lc_record vr = {0};
+            if (lc_store_get(e->store, LC_K_VIOLATION, p[i].vr.id, &vr) == LC_OK &&
+                act_on(e, &vr, 0, "policy", &m, &ei) == LC_OK && m)
+                json_array_append_new(taken, json_string(lc_jstr(m, "id")));
+            json_decref(m);
+            lc_record_cleanup(&vr);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (p[i].ready) {
+            take_effect(e, p[i].m, p[i].nid);
+            json_array_append_new(taken, json_string(p[i].mid));
+        }
+        prepared_cleanup(&p[i]);
+    }
+    free(p);
+    free(w);
+    if (err != LC_OK) {
+        json_decref(taken);
+        return err;
     }
     *measures = taken;
     return LC_OK;

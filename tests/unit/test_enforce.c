@@ -215,6 +215,31 @@ static void test_host_selling_contraband_is_suspended_at_once_until_expiry(void 
     assert_int_equal(lc_enforce_sanctions(w->e, "room_1", "host_1", "", lc_time_now()), 0);
 }
 
+/* One ingest batch is decided as a whole and stored in one transaction:
+ * the second violation of a subject sees the first as history. */
+static void test_a_batch_sees_its_own_earlier_measures_as_history(void **state)
+{
+    struct world *w = *state;
+    start(w, "default", NULL);
+    violation(w, "violation_x1", "transcript", "contraband", "critical", NULL);
+    violation(w, "violation_x2", "transcript", "contraband", "critical", NULL);
+    json_t *ids = json_pack("[s, s]", "violation_x1", "violation_x2"), *taken = NULL;
+    assert_int_equal(lc_enforce_violations(w->e, ids, &taken), LC_OK);
+    assert_int_equal(json_array_size(taken), 2);
+    json_t *m1 = stored(w, LC_K_MEASURE, json_string_value(json_array_get(taken, 0)));
+    json_t *m2 = stored(w, LC_K_MEASURE, json_string_value(json_array_get(taken, 1)));
+    json_t *in1 = json_object_get(json_object_get(m1, "policy"), "inputs");
+    json_t *in2 = json_object_get(json_object_get(m2, "policy"), "inputs");
+    assert_int_equal(json_integer_value(json_object_get(in1, "repeats")), 0);
+    assert_int_equal(json_integer_value(json_object_get(in2, "repeats")), 1);
+    assert_true(json_number_value(json_object_get(in2, "points")) > 0);
+    assert_true(lc_measure_parse(str(m2, "measure")) >= lc_measure_parse(str(m1, "measure")));
+    json_decref(m1);
+    json_decref(m2);
+    json_decref(ids);
+    json_decref(taken);
+}
+
 static void test_a_notice_tells_the_subject_facts_reason_basis_and_how_to_appeal(void **state)
 {
     struct world *w = *state;
@@ -566,6 +591,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_a_notice_tells_the_subject_facts_reason_basis_and_how_to_appeal, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_a_batch_sees_its_own_earlier_measures_as_history,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_first_minor_offence_never_earns_more_than_a_warning,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_offences_escalate, setup, teardown),
