@@ -14,6 +14,11 @@ Rule ids are stable: each term list is numbered in order, so add new terms
 at the END of a list (or give them a new list) and never reuse a number;
 brand rules are keyed by the brand's slug and the counterfeit word's code.
 
+Short English words that occur inside longer ones (meth in method, ak47,
+mlm) go in rules with `boundary word`; phone-number patterns use `boundary
+digit` (see docs/RULES.md): a hit touched by such a character in the
+original text does not count.
+
 Two things the generator does for every pack:
   * most-specific wins: when a rule's literal occurs inside a literal of
     another rule of the same category with the same or a stronger action
@@ -27,7 +32,7 @@ import re
 import sys
 import unicodedata
 
-VERSION = "2026.11.25"
+VERSION = "2026.11.26"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "rules")
 
@@ -110,13 +115,15 @@ SUBCODE = {
 
 class Rule:
     def __init__(self, rid, label, severity, action, basis, literals=(), patterns=(),
-                 allows=(), exempt=(), note=None):
+                 allows=(), exempt=(), note=None, boundary=None):
         assert severity in SEV and action in ACT, (rid, severity, action)
         self.id, self.label, self.severity, self.action = rid, label, severity, action
         self.category = None  # set by Pack.add
         self.basis, self.note = basis, note
         self.literals, self.patterns = list(literals), list(patterns)
         self.allows, self.exempt = list(allows), list(exempt)
+        assert boundary in (None, "word", "digit"), (rid, boundary)
+        self.boundary = boundary
 
 
 class Pack:
@@ -141,7 +148,8 @@ class Pack:
             self.add(Rule("%s-%04d" % (head, i), opts.get("label", label),
                           opts.get("severity", severity), opts.get("action", action),
                           opts.get("basis", basis), lits, opts.get("patterns", ()),
-                          opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note")))
+                          opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note"),
+                          opts.get("boundary")))
 
 
 def most_specific_wins(pack):
@@ -245,6 +253,8 @@ def render(p):
             w("pattern " + pat)
         for a in r.allows:
             w("allow " + a)
+        if r.boundary:
+            w("boundary " + r.boundary)
         for e in r.exempt:
             w("exempt " + e)
     return "\n".join(out) + "\n"
@@ -319,7 +329,9 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
     diyi_allow = ["第一次", "第一时间", "第一步", "第一天", "第一个", "第一件", "第一单", "第一批",
                   "第一眼", "第一期", "第一集", "第一位", "第一波", "第一轮", "第一口", "第一章",
                   "第一款", "第一排", "第一季度", "第一印象", "第一感觉", "第一条", "第一点", "第一层",
-                  "第一道", "第一套", "第一场", "第一周", "第一年", "第一件事", "第一部分"] + \
+                  "第一道", "第一套", "第一场", "第一周", "第一年", "第一件事", "第一部分",
+                  # a viewer shouting that they were first ("第一第一！抢到了")
+                  "第一第一", "抢第一", "抢到第一"] + \
                  ["第1%d" % d for d in range(10)]
     p.add(Rule("ABS-0001", "absolute", "medium", "review", B["absolute"], ["最"],
                allows=zui_allow, exempt=ex, note="the bare 最: every 最X not listed below"))
@@ -332,7 +344,8 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
            "最完美", "最顶尖", "最先", "最精致", "最奢华", "最稀有", "最珍贵", "最省钱", "最省心"]
     allow_for = {"最佳": ["最佳拍档", "最佳赏味期", "最佳食用期", "最佳饮用期"],
                  "最好": ["最好是", "最好先", "最好不要", "最好别", "最好还是"],
-                 "最高": ["最高可", "最高减", "最高立减"],
+                 "最高": ["最高可", "最高减", "最高立减", "最高气温", "最高温"],
+                 "最低": ["最低气温", "最低温"],  # weather: 最低气温零下五度
                  "最大": ["最大限度"],
                  "最先": ["最先到", "最先下单"]}
     terms = [(z, {"allow": allow_for.get(z, ())}) for z in zui]
@@ -464,6 +477,7 @@ BRANDS = [
     ("名士表", ["baume mercier"], "BAUME"), ("芝柏", ["girard-perregaux"], "GP"),
     ("伯爵", ["piaget"], "PIAGET"), ("宝玑", ["breguet"], "BREGUET"), ("格拉苏蒂", ["glashutte"], "GLASHUTTE"),
     ("朗格", ["a. lange"], "LANGE"), ("真力时", ["zenith"], "ZENITH"), ("百年灵", ["breitling"], "BREITLING"),
+    ("苹果耳机", ["airpods"], "AIRPODS"), ("苹果手表", ["apple watch"], "APPLEWATCH"),
 ]
 # (code, Chinese words) for the brand rules; the English rule is separate.
 CF_WORDS = [
@@ -502,6 +516,15 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
         ("mirror quality", {}), ("super fake", {}), ("fake watch", {}), ("fake bag", {}),
         ("fake shoes", {}), ("first copy", {}), ("master copy", {}), ("unauthorized copy", {}),
         ("bootleg", {}),
+        ("super clone", {}), ("clone watch", {}), ("clone bag", {}), ("clone shoes", {}),
+        ("clone sneakers", {}),
+    ]
+    generic[7] = ("1比1", dict(generic[7][1], exempt=["score_or_ratio"]))
+    p.contexts = [
+        ("score_or_ratio", "cancel", 4,
+         "一比一 as a score or a mixing ratio (上半场一比一, 和水一比一混合), not a 1:1 copy",
+         ["比分", "上半场", "下半场", "全场", "打成", "战平", "混合", "稀释", "兑水", "和水", "加水",
+          "配比", "比例", "调配", "勾兑"]),
     ]
     p.family("CF", "jargon", B["counterfeit"], generic, "high", "review")
     for cn, latins, slug in BRANDS:
@@ -558,7 +581,8 @@ Block.""")
                "北京赛车": {"allow": ["北京赛车场"]},
                "赔率": {"severity": "high", "action": "review"},
                "赌徒": {"severity": "medium", "action": "review"},
-               "下注": {"severity": "high"}}
+               "下注": {"severity": "high",
+                      "allow": ["下注意", "下注明", "下注册", "下注释"]}}  # 以下注意事项
     p.family("GAM", "gambling", B["gambling"], [(t, zh_opts.get(t, {})) for t in zh],
              "critical", "block")
     lottery = ["代购彩票", "彩票代购", "私人彩票", "网上买彩票", "彩票投注站代买", "合买彩票"]
@@ -567,6 +591,10 @@ Block.""")
           "sportsbook", "baccarat", "roulette", "slot machine", "poker for money", "gambling",
           "bookie", "wager", "live dealer", "free spins", "deposit bonus", "parlay"]
     p.family("GAM", "gambling", B["gambling"], en, "critical", "block", start=len(zh) + 1)
+    # live-casino jargon ("AG真人视讯") and English slot ads
+    more = ["真人视讯", "ag真人", "真人娱乐场", "online slots", "slots bonus", "real money slots"]
+    p.family("GAM", "gambling", B["gambling"], more, "critical", "block",
+             start=len(zh) + len(en) + 1)
     return p
 
 
@@ -602,6 +630,16 @@ below are those mechanics and the jargon of known schemes.  Block.""")
     en_opts = {"multi-level marketing": {"severity": "high", "action": "review"}}
     p.family("PYR", "pyramid_selling", B["pyramid"], [(t, en_opts.get(t, {})) for t in en],
              "critical", "block", start=len(zh) + 1)
+    n = len(zh) + len(en) + 1
+    # recruiting N people to get the entry fee back (拉够三个人就回本), in
+    # Chinese and English; "mlm" alone only as a word (not inside a longer one)
+    p.add(Rule("PYR-%04d" % n, "pyramid_selling", "critical", "block", B["pyramid"],
+               ["拉人回本", "拉人就回本"],
+               patterns=[r"拉够?\d{1,2}个人就?回本", r"拉够?\d{1,2}个就?回本",
+                         r"recruit\d{1,2}friend", r"recruit\d{1,2}people"],
+               note="recruit N people to recoup the fee"))
+    p.add(Rule("PYR-%04d" % (n + 1), "pyramid_selling", "high", "review", B["pyramid"],
+               ["mlm", "mlm team"], boundary="word", note="multi-level marketing, abbreviated"))
     return p
 
 
@@ -622,10 +660,19 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
             "黑户贷款", "征信修复", "洗白征信", "花呗套现", "信用卡套现", "白条套现", "套现秒到",
             "中奖了请", "领取奖金需", "注销校园贷", "兼职打字", "点赞兼职", "做任务赚佣金",
             "垫付", "刷流水",
-            "get rich quick", "send me the code", "pay with gift cards", "crypto giveaway", "task scam"]
+            "get rich quick", "send me the code", "pay with gift cards", "crypto giveaway", "task scam",
+            # advance fees for a prize, gift-card payment, phishing, order brushing
+            "先交手续费", "先付手续费", "手续费才能领", "手续费才能发", "领奖需先交", "领奖要先交",
+            "send a gift card", "send gift cards", "release your prize", "bank pin", "enter your pin",
+            "click this link to claim", "brushing orders", "order brushing", "brush orders"]
     scam_allow = {"带单": ["带单品"], "垫付": ["运费垫付", "垫付运费"]}
+    p.contexts = [
+        ("anti_fraud_notice", "cancel", 8,
+         "a warning that quotes the scam (防骗提醒：凡是让你私下转账的都是骗子)",
+         ["防骗", "防诈", "谨防", "警惕", "反诈", "切勿", "千万不要", "凡是让你", "凡是要你", "提防"]),
+    ]
     p.family("FRD", "scam", B["fraud"], [(t, {"allow": scam_allow.get(t, ())}) for t in scam],
-             "critical", "block")
+             "critical", "block", exempt=["anti_fraud_notice"])
     invest = ["稳赚不赔", "保本高收益", "保本保息", "高额回报", "无风险高收益", "零风险", "稳赚", "包赚",
               "保赚", "翻倍收益", "收益翻倍", "保本", "保收益", "荐股", "原始股", "年化收益保证",
               "月息", "日息", "投资翻倍", "稳定收益无风险",
@@ -674,7 +721,8 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "枪管", "撞针", "钢珠枪", "麻醉枪", "电击枪", "电击器", "电棍", "弓弩", "弩箭", "军用弩",
             "气狗", "打鸟枪", "火药枪", "枪模配件", "组装枪", ("真枪", {"allow": ["真枪实弹"]}), "买枪",
             "卖枪", ("枪械", {"severity": "high", "action": "review"}),
-            "gun for sale", "firearms", "ammunition", "ammo for sale", "ghost gun", "stun gun"]),
+            "gun for sale", "firearms", "ammunition", "ammo for sale", "ghost gun", "stun gun",
+            ("ak47", {"boundary": "word"})]),
         ("CTB", "explosives", "explosives", "critical", [
             ("火药", {"allow": ["火药味", "火药桶"]}), "黑火药", "炸药", "雷管", "导火索", "爆炸物", "土炸弹", "硝铵", "TNT炸药", "自制炸弹",
             "explosives", "detonator", "pipe bomb"]),
@@ -688,7 +736,8 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "上头电子烟", "飞叶子", "嗨药", "LSD", "致幻蘑菇", "甲基苯丙胺", "γ-羟丁酸",
             "crystal meth", "cocaine", "heroin for sale", "buy heroin", "fentanyl", "mdma", "ecstasy pills",
             "ketamine", "marijuana", "cannabis for sale", "weed for sale", "magic mushrooms",
-            "date rape drug"]),
+            "date rape drug", ("meth", {"boundary": "word"}), "weed gummies", "weed edibles",
+            "weed vape", "buy weed", "weed delivery", "thc gummies", "thc vape"]),
         ("CTB", "documents", "documents", "critical", [
             "假证", ("办证", {"allow": ["办证大厅", "办证中心", "办证窗口", "办证流程"]}), "假身份证",
             "假文凭", "假学历", "假毕业证", "代办学历", "买学历", "假驾照", "假护照", "私刻公章", "刻公章",
@@ -758,7 +807,9 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
     p.family("CON", "diversion", B["contact"], low, "low", "log", start=n)
     n += len(low)
     pats = [
-        ("mainland mobile number", [r"1[3-9]\d{9}"], "high"),
+        # boundary digit: not inside a longer digit run (an order number, a
+        # barcode, "155 160 165 170"); +86 written before it is allowed for
+        ("mainland mobile number", [r"1[3-9]\d{9}", r"861[3-9]\d{9}"], "high"),
         # qq and 扣扣 fold to q and 扣 (repeat collapse); 5 digits or more
         # keeps 扣1 and 扣666 (live-commerce slang for "type 1") out
         ("QQ number after a QQ cue", [r"q[1-9]\d{4,10}", r"q号[1-9]\d{4,10}", r"扣[1-9]\d{4,10}",
@@ -769,13 +820,20 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
                                          r"v信[a-z][a-z0-9]{5,19}", r"薇信[a-z][a-z0-9]{5,19}",
                                          r"威信[a-z][a-z0-9]{5,19}", r"vx[0-9]{6,12}", r"wx[0-9]{6,12}",
                                          r"微信[0-9]{6,12}"], "high"),
-        ("WhatsApp or Telegram number", [r"whatsap\d{7,15}", r"telegram\d{7,15}", r"wechat[a-z0-9]{6,20}"],
+        # wechat ids: 4 or more, since repeats collapse (kk123 is k123)
+        ("WhatsApp or Telegram number", [r"whatsap\d{7,15}", r"telegram\d{7,15}", r"wechat[a-z0-9]{4,20}"],
          "high"),
         ("landline with area code", [r"0[1-9]\d{1,2}[2-8]\d{6,7}"], "medium"),
     ]
+    bounds = {1: "digit", 5: "digit"}
+    exempts = {4: ["payment_method"]}
     for k, (desc, pl, sev) in enumerate(pats, 1):
         p.add(Rule("CON-PAT-%04d" % k, "contact_details", sev, "review", B["contact_phone"], patterns=pl,
-                   note=desc))
+                   note=desc, boundary=bounds.get(k), exempt=exempts.get(k, ())))
+    p.contexts = [
+        ("payment_method", "cancel", 0, "WeChat Pay named as a way to pay, not a WeChat id",
+         ["wechat pay", "微信支付"]),
+    ]
     # "dm me" and "pm me" are left out: without spaces and with repeats
     # collapsed they are "dme" and "pme", inside "send me" and "help me".
     en = ["add my wechat", "add me on wechat", "my wechat is", "wechat id", "whatsapp me",
@@ -783,6 +841,14 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
           "my number is", "call me at", "add my line", "kik me", "snapchat me", "order directly from me",
           "pay me directly", "paypal me", "buy outside the platform", "off-platform", "my whatsapp"]
     p.family("CON", "diversion", B["contact"], en, "medium", "review", start=n)
+    n += len(en)
+    # 加我 + a contact cue (加我VX), and other chat apps: a live room has no
+    # use for their names but sending buyers there
+    more = [("加我v", {"allow": ["加我vip", "加我vlog"]}), "加我wx", "加我qq", "加我企鹅", "加我飞机", "加我薇",
+            "加我威信", ("whatsapp", {"severity": "medium"}), ("telegram", {"severity": "medium"}),
+            "me on instagram", "instagram me", "my instagram", "me on facebook", "me on telegram",
+            "my telegram", "me on signal"]
+    p.family("CON", "diversion", B["contact"], more, "high", "review", start=n)
     return p
 
 
@@ -807,7 +873,7 @@ rules here: a room must never shield unfavourable reviews (Art. 21 of the
                "丑八怪", "死肥猪", "废物主播", "垃圾主播", "sb主播", "傻叉", "low逼", "装逼", "屌丝",
                "贱种", "杂种", "王八蛋", "混蛋", "龟孙", "你算什么东西", "死妈",
                "idiot", "moron", "stupid bitch", "bitch", "asshole", "fuck you", "go die", "scumbag",
-               "piece of shit", "loser host", "dumbass", "shut up bitch", "废物"]
+               "piece of shit", "loser host", "dumbass", "shut up bitch", "废物", "干你娘", "操你娘"]
     mild = {"他妈的", "妈的", "狗屎", "丑八怪", "装逼", "屌丝", "low逼", "混蛋", "龟孙", "你算什么东西",
             "loser host"}
     ins_opts = {t: {} if t in mild else {"severity": "medium", "action": "review"} for t in insults}

@@ -177,6 +177,8 @@ static int parse_enum(const char *v, const char *const *names, int n)
 static const char *const sev_names[] = {"low", "medium", "high", "critical"};
 static const char *const act_names[] = {"log", "review", "block"};
 static const char *const eff_names[] = {"cancel", "lower"};
+/* indexed by enum rule_bound; "none" is the default and not written */
+static const char *const bound_names[] = {"none", "word", "digit"};
 
 /* ---- the builder ---------------------------------------------------------- */
 
@@ -221,7 +223,7 @@ struct builder {
     /* the block being read */
     enum block blk;
     unsigned blk_line;
-    bool has_cat, has_sev, has_act, has_basis, has_effect, has_window;
+    bool has_cat, has_sev, has_act, has_basis, has_bound, has_effect, has_window;
     size_t nexpr_blk;
 
     char val[LC_RULES_LINE_MAX + 1];
@@ -453,7 +455,7 @@ static enum lc_err open_block(struct builder *b, enum block blk, const char *kw,
         return fail(b, line, "'%s' before 'version': a pack starts with 'pack' and 'version'", kw);
     b->blk = blk;
     b->blk_line = line;
-    b->has_cat = b->has_sev = b->has_act = b->has_basis = false;
+    b->has_cat = b->has_sev = b->has_act = b->has_basis = b->has_bound = false;
     b->has_effect = b->has_window = false;
     b->nexpr_blk = 0;
     return LC_OK;
@@ -687,8 +689,8 @@ static enum lc_err d_domain(struct builder *b, const char *v, unsigned line)
 
 /* Fields: which block each belongs to. */
 enum field {
-    F_CATEGORY, F_SEVERITY, F_ACTION, F_BASIS, F_LITERAL, F_PATTERN, F_ALLOW, F_EXEMPT,
-    F_EFFECT, F_WINDOW, F_CUE,
+    F_CATEGORY, F_SEVERITY, F_ACTION, F_BASIS, F_LITERAL, F_PATTERN, F_ALLOW, F_BOUNDARY,
+    F_EXEMPT, F_EFFECT, F_WINDOW, F_CUE,
 };
 
 static enum lc_err d_field(struct builder *b, enum field f, const char *kw, const char *v,
@@ -761,6 +763,14 @@ static enum lc_err d_field(struct builder *b, enum field f, const char *kw, cons
             return e;
         return add_expr(b, v, false, RX_RULE, (uint32_t)rs->nrules - 1, line);
     }
+    case F_BOUNDARY:
+        if (b->has_bound)
+            return fail(b, line, "duplicate 'boundary'");
+        if ((k = parse_enum(v, bound_names, 3)) <= BOUND_NONE)
+            return fail(b, line, "bad boundary '%.*s%s' (expected word or digit)", Q(v));
+        r->boundary = (uint8_t)k;
+        b->has_bound = true;
+        return LC_OK;
     case F_EXEMPT: {
         if (!name_ok(v, "_", false))
             return fail(b, line, "bad context id '%.*s%s' in 'exempt' (expected [a-z0-9_]+)", Q(v));
@@ -819,7 +829,8 @@ static const struct {
     {"pack", -1},           {"version", -2},        {"rule", -3},          {"context", -4},
     {"domain", -5},         {"category", F_CATEGORY}, {"severity", F_SEVERITY}, {"action", F_ACTION},
     {"basis", F_BASIS},     {"literal", F_LITERAL}, {"pattern", F_PATTERN}, {"allow", F_ALLOW},
-    {"exempt", F_EXEMPT},   {"effect", F_EFFECT},   {"window", F_WINDOW},  {"cue", F_CUE},
+    {"boundary", F_BOUNDARY}, {"exempt", F_EXEMPT}, {"effect", F_EFFECT},  {"window", F_WINDOW},
+    {"cue", F_CUE},
 };
 
 static enum lc_err parse_line(struct builder *b, const char *line, size_t n, unsigned lineno)

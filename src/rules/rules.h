@@ -19,6 +19,9 @@
  *   pattern 1[3-9]\d{9}               # match.h pattern syntax
  *   allow 最佳拍档                     # allowlist: a hit inside an occurrence of
  *                                     # this text is cancelled
+ *   boundary word                     # optional, word | digit: a hit that such a
+ *                                     # character touches in the original text
+ *                                     # (nothing dropped between) is dropped
  *   exempt self_comparison            # context ids that may exempt this rule
  *
  *   context self_comparison           # an exempting context

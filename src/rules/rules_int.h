@@ -35,10 +35,15 @@ enum rx_kind {
 
 enum ctx_effect { CTX_CANCEL, CTX_LOWER };
 
+/* A rule's `boundary`: which characters may not touch a hit in the original
+ * text (scan.c, step 2 of deciding a hit). */
+enum rule_bound { BOUND_NONE, BOUND_WORD, BOUND_DIGIT };
+
 struct rrule {
     char *id, *category, *basis;
     uint8_t severity; /* enum lc_severity */
     uint8_t action;   /* enum lc_action */
+    uint8_t boundary; /* enum rule_bound */
     uint32_t pack;
     uint32_t exempt_off, n_exempt; /* slice of ruleset.exempt (context indices) */
     unsigned line;                 /* of the "rule" line, for diagnostics */

@@ -19,11 +19,20 @@
  * Deciding a hit (only when there is one):
  *   1. it is dropped if an occurrence of one of its rule's allow words
  *      contains it (both in normalised bytes);
- *   2. unless the text is in a domain (a domain cue occurs, or the caller
+ *   2. a rule with a `boundary` drops a hit that a word character (word:
+ *      [a-z0-9]; digit: [0-9]) touches in the ORIGINAL text: the normalised
+ *      character just before (after) the hit is one, so is the hit's own
+ *      first (last) character, nothing was dropped between the two in the
+ *      original (their spans meet), and both are written in the same form
+ *      (ASCII, CJK, or one other 256-block: full-width, circled...).  So
+ *      `meth` misses "method" but
+ *      finds "METH for sale", and a phone number misses the middle of an
+ *      order number or of "155 160 165 170" but finds "138 0013 8000";
+ *   3. unless the text is in a domain (a domain cue occurs, or the caller
  *      names a declared domain), each context in the rule's `exempt` list
  *      whose cue lies within `window` characters of the hit applies:
  *      cancel wins over lower;
- *   3. hits are mapped to the original text and deduplicated per (rule,
+ *   4. hits are mapped to the original text and deduplicated per (rule,
  *      original span).
  * Allow and cue lookups sort the occurrences by (owner, start) and keep a
  * running maximum of their ends, so each check is a binary search however
@@ -189,6 +198,46 @@ static int cmp_dhit(const void *a, const void *b)
     return (x->s > y->s) - (x->s < y->s);
 }
 
+static bool bound_char(uint8_t c, uint8_t mode)
+{
+    return (unsigned)(c - '0') < 10u || (mode == BOUND_WORD && (unsigned)(c - 'a') < 26u);
+}
+
+/* The written form of the original character at o: ASCII, CJK (Chinese
+ * numerals) or the 256-block of anything else (full-width, circled, styled
+ * digits).  Digits of two forms do not touch: "23１３８…" shows the reader
+ * where the full-width number starts. */
+static uint32_t form_at(const uint8_t *orig, uint32_t o)
+{
+    uint32_t c = orig[o];
+    if (c < 0x80)
+        return 0;
+    /* the text was validated as UTF-8, so the lead byte's length holds */
+    uint32_t nb = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    uint32_t cp = c & (0x7Fu >> nb);
+    for (uint32_t k = 1; k < nb; k++)
+        cp = (cp << 6) | (orig[o + k] & 0x3Fu);
+    return cp >= 0x3000 && cp <= 0x9FFF ? 1 : (cp >> 8) + 2;
+}
+
+/* Do normalised bytes a and b = a + 1, both of the class, touch in the
+ * original: nothing dropped between their characters (or one character
+ * gave both), and the same written form? */
+static bool meet(const struct lc_norm *n, const uint8_t *orig, size_t a, uint8_t mode)
+{
+    const uint8_t *t = (const uint8_t *)n->text;
+    return bound_char(t[a], mode) && bound_char(t[a + 1], mode) && n->end[a] >= n->start[a + 1] &&
+           form_at(orig, n->start[a]) == form_at(orig, n->start[a + 1]);
+}
+
+/* Step 2 of deciding a hit (see the top): does a character of the class
+ * touch normalised bytes [s, e) in the original text?  Needs the map. */
+static bool touches(const struct lc_norm *n, const uint8_t *orig, uint32_t s, uint32_t e,
+                    uint8_t mode)
+{
+    return (s > 0 && meet(n, orig, s - 1, mode)) || (e < n->len && meet(n, orig, e - 1, mode));
+}
+
 static bool in_domain(const struct lc_ruleset *rs, const struct lc_scanner *sc, const char *domain)
 {
     if (sc->domain_hit)
@@ -264,7 +313,7 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
             return 0;
     }
 
-    /* 2. contexts, measured in characters of normalised text */
+    /* 3. (indexed here, applied below) contexts, in characters of normalised text */
     bool use_ctx = sc->ncu && !in_domain(rs, sc, item->domain);
     if (use_ctx) {
         size_t len = sc->norm.len;
@@ -297,6 +346,16 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
         *ctx_nomem = true;
         return 0;
     }
+    /* 2. boundaries (the map is needed, so after it) */
+    size_t kept = 0;
+    for (size_t i = 0; i < sc->nrh; i++) {
+        const struct occ *h = &sc->rh[i];
+        uint8_t mode = rs->rules[h->ref].boundary;
+        if (mode == BOUND_NONE ||
+            !touches(&sc->norm, (const uint8_t *)item->text, h->s, h->e, mode))
+            sc->rh[kept++] = *h;
+    }
+    sc->nrh = kept;
     for (size_t i = 0; i < sc->nrh; i++) {
         const struct occ *h = &sc->rh[i];
         const struct rrule *r = &rs->rules[h->ref];
@@ -334,7 +393,7 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
         lc_norm_span(&sc->norm, h->s, h->e, &d->os, &d->oe);
     }
 
-    /* 3. one hit per (rule, original span) */
+    /* 4. one hit per (rule, original span) */
     size_t n = sc->nrh;
     if (n > 1) {
         qsort(sc->dh, n, sizeof *sc->dh, cmp_dhit);

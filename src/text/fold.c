@@ -3,9 +3,11 @@
  * Every code point is folded once, at lc_text_init, through the steps text.h
  * lists, and the result is stored so that normalising is a table lookup per
  * character.  Per code point c:
- *   1. a few characters utf8proc leaves alone but that evaders use as
- *      letters or digits are mapped first (dingbat circled digits ❶➀➊⓵⓫⓿,
- *      negative circled/squared letters 🅐🅰);
+ *   1. a few characters utf8proc leaves alone, or folds to the wrong look-
+ *      alike, are mapped first: dingbat circled digits ❶➀➊⓵⓫⓿ and Roman
+ *      numerals Ⅰ..Ⅻ (NFKC makes Ⅰ the letter I, but 第Ⅰ means 第1);
+ *      negative circled/squared letters 🅐🅰; Greek capitals whose lower
+ *      case looks like another Latin letter (Ν is N but ν looks like v);
  *   2. utf8proc: compatibility decomposition + case fold + dropping default
  *      ignorables and combining marks, then canonical composition, i.e.
  *      NFKC_Casefold without accents (é and e + U+0301 both give e; a
@@ -75,6 +77,9 @@ static const uint32_t numerals[][2] = {
     {0x5F0C, '1'}, /* 弌 */ {0x5F0D, '2'}, /* 弍 */ {0x5F0E, '3'}, /* 弎 */
     {0x3021, '1'}, {0x3022, '2'}, {0x3023, '3'}, {0x3024, '4'}, {0x3025, '5'},
     {0x3026, '6'}, {0x3027, '7'}, {0x3028, '8'}, {0x3029, '9'}, /* 〡..〩 */
+    {0x6D1E, '0'}, /* 洞: radio-style 0, as 幺 is 1 (破洞 becomes 破0 too, which
+                      no rule reads as a number) */
+    {0x0437, '3'}, /* Cyrillic з (and З, after case folding) */
 };
 
 /* Ranges of numbered characters without a compatibility decomposition:
@@ -87,6 +92,14 @@ static const uint32_t numbered[][3] = {
     {0x2780, 0x2789, 1},  /* ➀..➉ */
     {0x278A, 0x2793, 1},  /* ➊..➓ */
     {0x1F10B, 0x1F10C, 0}, /* 🄋 🄌 */
+    {0x2160, 0x216B, 1},  /* Ⅰ..Ⅻ (Ⅼ Ⅽ Ⅾ Ⅿ stay the letters NFKC makes them) */
+    {0x2170, 0x217B, 1},  /* ⅰ..ⅻ */
+};
+
+/* Upper-case letters to map before case folding: their lower-case forms are
+ * homoglyphs of other Latin letters (ν v, μ u, η n, υ u). */
+static const uint32_t capitals[][2] = {
+    {0x0397, 'h'}, /* Η */ {0x039C, 'm'}, /* Μ */ {0x039D, 'n'}, /* Ν */ {0x03A5, 'y'}, /* Υ */
 };
 
 /* Negative circled and squared Latin capitals (🅐..🅩, 🅰..🆉) have no
@@ -183,6 +196,12 @@ static size_t fold_cp(const struct sorted *s, uint32_t c, uint32_t seq[MAXSEQ])
     for (size_t i = 0; i < sizeof lettered / sizeof lettered[0]; i++) {
         if (c >= lettered[i][0] && c <= lettered[i][1]) {
             seq[0] = 'a' + (c - lettered[i][0]);
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof capitals / sizeof capitals[0]; i++) {
+        if (c == capitals[i][0]) {
+            seq[0] = capitals[i][1];
             return 1;
         }
     }

@@ -5,10 +5,18 @@
  * file decodes and validates the input, applies the entry, and does the two
  * steps that depend on neighbours while writing the output:
  *   - digit look-alikes: a run of o, l or i (after folding, so O, I, and the
- *     Cyrillic/Greek look-alikes too) with a digit on both sides becomes
- *     0 (o) or 1 (l, i).  The run is written as letters and rewritten in
- *     place when the next digit arrives; it has the same length either way.
- *     Letters in the run do not collapse until the run is known to be letters.
+ *     Cyrillic/Greek look-alikes too) becomes 0 (o) or 1 (l, i) when it
+ *     sits inside a digit run, or ends one (after at least 3 digits, and
+ *     then the text or a non-ASCII character follows: "138-OO13-8OOO",
+ *     "8OOO加我"), or starts one (at the start of the text or after a
+ *     non-ASCII character, and at least 3 digits follow: "l38..." after
+ *     "电话").  Ends and starts need the 3 digits so that "2L", "1.5L装" and
+ *     "o1" stay letters.  A run after a digit is written as letters and
+ *     rewritten in place once decided; it has the same length either way,
+ *     and its letters do not collapse until it is known to be letters.  A
+ *     run that may start digits collapses as it is written (like any
+ *     letters), so "ll38000" gives 138000: only the first of its digits can
+ *     be lost, and the folds stay idempotent.
  *   - repeat collapse: a character equal to the last one written is not
  *     written again; the kept one's span grows to cover it.  Digits never
  *     collapse (phone numbers, prices).
@@ -124,6 +132,10 @@ struct writer {
     size_t o;        /* bytes written */
     size_t last_pos; /* where the last written character begins */
     size_t run;      /* start of a pending o/l/i run after a digit, or NO_RUN */
+    size_t digits;   /* length of the digit run just written (before run) */
+    size_t head;     /* start of an o/l/i run that may start digits, or NO_RUN */
+    size_t head_end; /* where that run ends */
+    size_t head_digits; /* digits written after it */
     uint32_t last;   /* last written code point, or NO_CHAR */
 };
 
@@ -168,12 +180,31 @@ INLINE void widen(struct writer *w, uint32_t e, const bool map)
             w->end[i] = e;
 }
 
-/* A pending o/l/i run turned out to sit between digits. */
+#define LOOK_MIN_DIGITS 3 /* digits a run must end or start to become digits */
+
+static void to_digits(struct writer *w, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        w->text[i] = w->text[i] == 'o' ? '0' : '1';
+    w->digits += to - from;
+}
+
+/* A pending o/l/i run turned out to sit between digits (or to end them). */
 static void run_to_digits(struct writer *w)
 {
-    for (size_t i = w->run; i < w->o; i++)
-        w->text[i] = w->text[i] == 'o' ? '0' : '1';
+    if (w->head != NO_RUN)
+        w->head_digits += w->o - w->run;
+    to_digits(w, w->run, w->o);
     w->run = NO_RUN;
+}
+
+/* Enough digits after a run that may start digits: it does. */
+INLINE void check_head(struct writer *w)
+{
+    if (w->head != NO_RUN && w->head_digits >= LOOK_MIN_DIGITS) {
+        to_digits(w, w->head, w->head_end);
+        w->head = NO_RUN;
+    }
 }
 
 /* A pending run turned out to be letters: collapse its repeats now. */
@@ -218,6 +249,23 @@ INLINE void end_run(struct writer *w, const bool map)
         run_to_letters_unmapped(w);
 }
 
+/* A pending run after digits meets the end of the text or a non-ASCII
+ * character: it ends the digits if there were enough of them (counting a
+ * run that may start them: "l39OOOO"). */
+INLINE void end_run_at_edge(struct writer *w, const bool map)
+{
+    size_t before = w->digits + (w->head != NO_RUN ? w->head_end - w->head : 0);
+    if (before >= LOOK_MIN_DIGITS) {
+        run_to_digits(w);
+        if (w->head != NO_RUN) {
+            to_digits(w, w->head, w->head_end);
+            w->head = NO_RUN;
+        }
+    } else {
+        end_run(w, map);
+    }
+}
+
 INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, const bool map)
 {
     if (is_digit(c)) {
@@ -225,6 +273,9 @@ INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, cons
             run_to_digits(w);
         put(w, &c, 1, s, e, map);
         w->last = c;
+        w->digits++;
+        w->head_digits += w->head != NO_RUN;
+        check_head(w);
         return;
     }
     bool look = c == 'o' || c == 'l' || c == 'i';
@@ -241,12 +292,21 @@ INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, cons
         w->last = c;
         return;
     }
+    w->digits = 0;
+    if (w->head != NO_RUN && (!look || w->head_digits))
+        w->head = NO_RUN; /* letters, not the start of digits */
+    else if (look && w->head == NO_RUN && (w->last == NO_CHAR || w->last >= 0x80)) {
+        w->head = w->o;
+        w->head_digits = 0;
+    }
     if (c == w->last) {
         widen(w, e, map);
         return;
     }
     put(w, &c, 1, s, e, map);
     w->last = c;
+    if (w->head != NO_RUN)
+        w->head_end = w->o;
 }
 
 /* A non-ASCII character cp, UTF-8 in u[0..nb). */
@@ -254,7 +314,9 @@ INLINE void emit_wide(struct writer *w, uint32_t cp, const uint8_t *u, unsigned 
                       uint32_t e, const bool map)
 {
     if (w->run != NO_RUN)
-        end_run(w, map);
+        end_run_at_edge(w, map);
+    w->digits = 0;
+    w->head = NO_RUN;
     if (cp == w->last) {
         widen(w, e, map);
         return;
@@ -395,7 +457,8 @@ INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, si
         err = LC_ENOMEM;
         goto out;
     }
-    struct writer w = {(uint8_t *)out->text, out->start, out->end, 0, 0, NO_RUN, NO_CHAR};
+    struct writer w = {(uint8_t *)out->text, out->start, out->end, 0, 0, NO_RUN, 0, NO_RUN, 0,
+                       0, NO_CHAR};
     const uint8_t *base = (const uint8_t *)in;
     /* Room is checked against a local limit: out->cap itself would be
      * loaded again after every byte stored (a byte store may alias it). */
@@ -445,7 +508,7 @@ INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, si
             emit_folded_unmapped(&w, t, v, s, s + n);
     }
     if (w.run != NO_RUN)
-        end_run(&w, map);
+        end_run_at_edge(&w, map);
     out->text[w.o] = '\0';
     out->len = w.o;
     out->mapped = map;

@@ -17,11 +17,18 @@
  *     TSCharacters data, generated at build time);
  *   - homoglyphs: Cyrillic, Greek and Armenian letters and Latin small
  *     capitals that look like Latin ones (е -> e, Н -> н -> h, ν -> v);
+ *     Greek capitals whose lower case looks different are mapped before
+ *     case folding (Ν -> n, Μ -> m, Η -> h, Υ -> y);
  *   - numerals: Chinese numerals 零〇一二三四五六七八九两幺, financial
- *     壹贰叁肆伍陆柒捌玖 and their traditional forms, to ASCII digits (十百千万
+ *     壹贰叁肆伍陆柒捌玖 and their traditional forms, radio-style 洞 (0),
+ *     Cyrillic з/З (3) and Roman numerals Ⅰ..Ⅻ, to ASCII digits (十百千万
  *     are positional and stay); digit look-alikes: a run of o (-> 0) and
  *     l or i (-> 1; after case folding, so O and I too) with a digit right
  *     before and right after it, e.g. 1o0 -> 100, 1oo2 -> 1002, 1ox stays;
+ *     also a run that ends a digit run of 3 or more at the end of the text
+ *     or before a non-ASCII character (138OO13800O -> 13800138000), or
+ *     starts one, at the start or after a non-ASCII character, when 3
+ *     digits follow (电话l38 -> 电话138..., but 2L and o1 stay);
  *   - repeat collapse: a run of the same non-digit character becomes one,
  *     so "hello" -> "helo" and 加加微信 -> 加微信; digits never collapse.
  * Characters are compared after noise removal, so "微 微" collapses and

@@ -343,7 +343,28 @@ static void test_cyrillic_and_greek_homoglyphs_fold_to_latin(void **state)
     expect("WЕCНАТ", "wechat");   /* Cyrillic capitals Е Н А Т */
     expect("ѕіјԁԛԝ", "sijdqw");
     expect("νιρ", "vip");         /* Greek */
-    expect("ΑΒΕΚΜΟΡΤΧ", "abekuoptx");
+    expect("ΑΒΕΚΜΟΡΤΧ", "abekmoptx");
+    /* Greek capitals whose lower case looks like another letter are mapped
+     * before case folding: Ν is N (ν would be v), Μ M, Η H, Υ Y. */
+    expect("ΝΟ.1", "no1");
+    expect("ΝΜSL", "nmsl");
+    expect("ΗΥ", "hy");
+    expect("νμηυ", "vunu"); /* the lower-case forms keep their own look-alikes */
+}
+
+static void test_roman_numerals_are_digits(void **state)
+{
+    expect("第Ⅰ", "第1");
+    expect("ⅢⅫ", "312");
+    expect("ⅰⅱ", "12");
+    expect("ⅬⅭⅮⅯ", "lcdm"); /* the letter-valued ones stay letters */
+}
+
+static void test_cyrillic_ze_and_radio_digits(void **state)
+{
+    expect("1З9", "139");
+    expect("з", "3");
+    expect("幺三八洞洞", "13800");
 }
 
 static void test_chinese_numerals_fold_to_digits(void **state)
@@ -371,15 +392,34 @@ static void test_digit_lookalikes_between_digits_become_digits(void **state)
     expect("1O0", "100");
     expect("1l1", "111");
     expect("1I1", "111");
-    expect("13800l38ooo", "13800138o"); /* trailing run: letters, collapsed */
     expect("1oo2", "1002");                /* a whole run, before any collapse */
     expect("1 o 0", "100");                /* noise in between is gone first */
     expect("1о0", "100");                  /* Cyrillic о */
     expect("一o一", "101");
 }
 
+/* A run that ends or starts a digit run becomes digits when the digit run
+ * has at least 3 digits and the run is at the edge of the text or next to
+ * a non-ASCII character. */
+static void test_digit_lookalikes_at_the_ends_of_digit_runs(void **state)
+{
+    expect("13800l38ooo", "13800138000");     /* trailing run */
+    expect("138-OO13-8OOO", "13800138000");
+    expect("1388OOO加我", "1388000加我"); /* before a non-ASCII character */
+    expect("l38OOl38OOO", "13800138000");     /* leading run at the start */
+    expect("电话l3800138000", "电话13800138000"); /* after a non-ASCII character */
+    expect("l 3 9 - O O O O - l l l l", "13900001111");
+    expect("ll38000", "138000"); /* a leading run collapses as it is written */
+}
+
 static void test_digit_lookalikes_elsewhere_stay_letters(void **state)
 {
+    expect("2L", "2l");       /* too few digits before a trailing run */
+    expect("1.5L装", "15l装");
+    expect("l38", "l38");     /* too few digits after a leading run */
+    expect("o1o", "o1o");
+    expect("ab l380", "abl380"); /* a leading run must not follow a letter */
+    expect("1388OOO too", "1388oto"); /* a letter ends the run: letters */
     expect("o1", "o1");
     expect("1o", "1o");
     expect("1oox", "1ox"); /* run turned out to be letters: it collapses */
@@ -807,6 +847,9 @@ int main(void)
         cmocka_unit_test(test_compatibility_ideographs_fold_to_unified),
         cmocka_unit_test(test_cyrillic_and_greek_homoglyphs_fold_to_latin),
         cmocka_unit_test(test_chinese_numerals_fold_to_digits),
+        cmocka_unit_test(test_roman_numerals_are_digits),
+        cmocka_unit_test(test_cyrillic_ze_and_radio_digits),
+        cmocka_unit_test(test_digit_lookalikes_at_the_ends_of_digit_runs),
         cmocka_unit_test(test_ten_is_not_converted),
         cmocka_unit_test(test_digit_lookalikes_between_digits_become_digits),
         cmocka_unit_test(test_digit_lookalikes_elsewhere_stay_letters),
