@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include "archive/archive_int.h"
+#include "core/file.h"
 #include "core/ticker.h"
 #include "core/time.h"
 
 #define CP_SEP "~~\n"
+/* A checkpoint note is a few hundred bytes; this bounds memory, not use. */
 #define SEAL_AD "livecomply-record-v1"
 
 static const char *const personal_fields[] = {
@@ -441,23 +443,12 @@ static void checkpoint_tick(void *arg)
 /* Reads the last complete note of the checkpoints file (NULL if none). */
 static enum lc_err last_checkpoint(const char *dir, char **note)
 {
-    char path[4200];
+    char path[4200], *buf = NULL;
     snprintf(path, sizeof path, "%s/checkpoints", dir);
-    FILE *f = fopen(path, "rb");
     *note = NULL;
-    if (!f)
-        return errno == ENOENT ? LC_OK : LC_EIO;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[8192];
-    size_t r;
-    while (mem && (r = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, r, mem);
-    fclose(f);
-    if (!mem)
-        return LC_ENOMEM;
-    fclose(mem);
+    enum lc_err rc = lc_file_read(path, CHECKPOINTS_CAP, &buf, NULL);
+    if (rc != LC_OK)
+        return rc == LC_ENOTFOUND ? LC_OK : rc;
     /* notes end with "\n~~\n"; a torn last one (no separator) is ignored */
     char *start = NULL, *end = NULL, *next = buf;
     for (char *p = buf; (p = strstr(p, "\n" CP_SEP)) != NULL; p += 4) {
@@ -465,13 +456,12 @@ static enum lc_err last_checkpoint(const char *dir, char **note)
         end = p + 1;
         next = p + 4;
     }
-    enum lc_err err = LC_OK;
     if (end) {
         *note = strndup(start, (size_t)(end - start));
-        err = *note ? LC_OK : LC_ENOMEM;
+        rc = *note ? LC_OK : LC_ENOMEM;
     }
     free(buf);
-    return err;
+    return rc;
 }
 
 /* The log must extend the last signed checkpoint: same root at its size. */

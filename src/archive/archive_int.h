@@ -13,6 +13,7 @@
 #define RF_KEY 1u    /* the record has sealed personal fields */
 #define RF_PURGED 2u /* its key was destroyed */
 #define NO_ID (-1)
+#define CHECKPOINTS_CAP ((size_t)1 << 30) /* the checkpoints file, read whole */
 
 /* Per record, interned ids (NO_ID when absent). */
 struct rec_meta {

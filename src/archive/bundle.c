@@ -13,10 +13,12 @@
 #include <sys/stat.h>
 
 #include "archive/archive_int.h"
+#include "core/file.h"
 #include "core/time.h"
 
 #define BUNDLE_FORMAT "livecomply-evidence/1"
 #define B64 sodium_base64_VARIANT_ORIGINAL
+/* A checkpoint note is a few hundred bytes; this bounds memory, not use. */
 
 static json_t *b64_json(const void *p, size_t n)
 {
@@ -330,26 +332,6 @@ enum lc_err lc_bundle_verify(const char *buf, size_t len, const char *vkey, size
 
 /* ---- whole archive ---- */
 
-static enum lc_err read_file(const char *path, char **out)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0;
-    if (!f)
-        return LC_ENOTFOUND;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[8192];
-    size_t n;
-    while (mem && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    fclose(f);
-    if (!mem)
-        return LC_ENOMEM;
-    fclose(mem);
-    *out = buf;
-    return LC_OK;
-}
-
 /* The key name a note is signed with: the name of its first signature. */
 static int note_origin(const char *note, char *out, size_t cap)
 {
@@ -373,8 +355,13 @@ static enum lc_err check_checkpoints(const char *adir, struct lc_seglog *log, ch
     struct lc_signer *signer = NULL;
     struct stat st;
     snprintf(path, sizeof path, "%s/checkpoints", adir);
-    if (read_file(path, &all) != LC_OK)
+    enum lc_err rd = lc_file_read(path, CHECKPOINTS_CAP, &all, NULL);
+    if (rd == LC_ENOTFOUND)
         return LC_OK; /* nothing signed yet */
+    if (rd != LC_OK) {
+        snprintf(report, cap, "checkpoints: cannot read %s (%s)", path, lc_err_name(rd));
+        return rd;
+    }
     enum lc_err err = LC_OK;
     uint64_t prev = 0, count = 0;
     char *p = all, *sep;

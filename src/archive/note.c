@@ -2,10 +2,9 @@
  * text they carry (c2sp.org/tlog-checkpoint).
  *
  * The log signs each checkpoint with one Ed25519 key whose 32-byte seed
- * lives in a 0600 file.  A missing file is created the way seal.c creates
- * its key: written to a temporary file opened O_CREAT|O_EXCL, fsynced, then
- * link()ed into place, so two processes starting together agree on one key
- * and a crash leaves no short key file behind.
+ * lives in a 0600 file, loaded or (when missing) created by core/secret.c,
+ * the same way as seal.c's key, so two processes starting together agree
+ * on one key and a crash leaves no short key file behind.
  *
  * Verification follows Go's golang.org/x/mod/sumdb/note.Open, the reader an
  * auditor is most likely to use, and is stricter where that costs nothing:
@@ -13,18 +12,14 @@
  * were given must verify, and at least one must be present. */
 #include "archive/note.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "core/secret.h"
 
 #define SEED_BYTES crypto_sign_SEEDBYTES
 #define PUB_BYTES crypto_sign_PUBLICKEYBYTES
@@ -164,154 +159,6 @@ static bool b64_exact(const char *s, size_t n, uint8_t *out, size_t want)
     return got == want && end == s + n;
 }
 
-/* ---- key file ------------------------------------------------------- */
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int fsync_parent(const char *path)
-{
-    char buf[PATH_MAX];
-    int rc = -1;
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* Creates path holding a fresh random seed.  LC_ECONFLICT if another
- * process created it meanwhile (the caller then loads that one). */
-static enum lc_err create_seed(const char *path, char *err, size_t errlen)
-{
-    enum lc_err rc = LC_EIO;
-    uint8_t seed[SEED_BYTES];
-    char tmp[PATH_MAX];
-    int fd = -1;
-    bool made = false;
-
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%08x", path, (long)getpid(),
-                 (unsigned)randombytes_random()) >= (int)sizeof tmp) {
-        say(err, errlen, "signing key path too long: %s", path);
-        rc = LC_EINVAL;
-        goto out;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        say(err, errlen, "cannot create signing key %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    made = true;
-    /* The umask may have taken bits we need; it cannot have added any. */
-    if (fchmod(fd, 0600) < 0) {
-        say(err, errlen, "cannot chmod signing key %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    randombytes_buf(seed, sizeof seed);
-    if (write_all(fd, seed, sizeof seed) < 0 || fsync(fd) < 0) {
-        say(err, errlen, "cannot write signing key %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (link(tmp, path) < 0) {
-        if (errno == EEXIST) {
-            rc = LC_ECONFLICT;
-            goto out;
-        }
-        say(err, errlen, "cannot link signing key %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (fsync_parent(path) < 0) {
-        say(err, errlen, "cannot fsync directory of %s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = LC_OK;
-out:
-    sodium_memzero(seed, sizeof seed);
-    if (fd >= 0)
-        close(fd);
-    if (made)
-        unlink(tmp);
-    return rc;
-}
-
-/* Reads the seed at path.  LC_ENOTFOUND if the file does not exist. */
-static enum lc_err load_seed(const char *path, uint8_t seed[SEED_BYTES], char *err, size_t errlen)
-{
-    enum lc_err rc = LC_EIO;
-    struct stat st;
-    uint8_t buf[SEED_BYTES + 1];
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT)
-            return LC_ENOTFOUND;
-        say(err, errlen, "cannot open signing key %s: %s", path, strerror(e));
-        return e == EACCES ? LC_EDENIED : LC_EIO;
-    }
-    if (fstat(fd, &st) < 0) {
-        say(err, errlen, "cannot stat signing key %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        say(err, errlen, "signing key %s is not a regular file", path);
-        rc = LC_ECORRUPT;
-        goto out;
-    }
-    if (st.st_mode & 077) {
-        say(err, errlen,
-            "signing key %s has mode %04o; it must not be readable by group or others "
-            "(chmod 600)",
-            path, (unsigned)(st.st_mode & 07777));
-        rc = LC_EDENIED;
-        goto out;
-    }
-    /* Read one byte more than a seed so a long file is caught even if it
-     * grew after fstat. */
-    size_t got = 0;
-    while (got < sizeof buf) {
-        ssize_t r = read(fd, buf + got, sizeof buf - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            say(err, errlen, "cannot read signing key %s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    if (got != SEED_BYTES) {
-        say(err, errlen, "signing key %s holds %s than %d bytes", path,
-            got < SEED_BYTES ? "fewer" : "more", SEED_BYTES);
-        rc = LC_ECORRUPT;
-        goto out;
-    }
-    memcpy(seed, buf, SEED_BYTES);
-    rc = LC_OK;
-out:
-    sodium_memzero(buf, sizeof buf);
-    close(fd);
-    return rc;
-}
-
 enum lc_err lc_signer_open(const char *path, const char *name, struct lc_signer **out, char *err,
                            size_t errlen)
 {
@@ -330,16 +177,7 @@ enum lc_err lc_signer_open(const char *path, const char *name, struct lc_signer 
         say(err, errlen, "sodium_init failed");
         return LC_EIO;
     }
-    rc = load_seed(path, seed, err, errlen);
-    if (rc == LC_ENOTFOUND) {
-        rc = create_seed(path, err, errlen);
-        if (rc == LC_OK || rc == LC_ECONFLICT)
-            rc = load_seed(path, seed, err, errlen);
-        if (rc == LC_ENOTFOUND) {
-            say(err, errlen, "signing key %s vanished", path);
-            rc = LC_EIO;
-        }
-    }
+    rc = lc_secret_load_or_create(path, seed, sizeof seed, "signing key", err, errlen);
     if (rc != LC_OK)
         goto out;
 

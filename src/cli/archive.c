@@ -7,6 +7,10 @@
 
 #include "archive/archive.h"
 #include "cli/cli.h"
+#include "core/file.h"
+
+/* Bundles hold one room's or order's records; this bounds memory only. */
+#define BUNDLE_CAP ((size_t)1 << 30)
 
 static const char usage_archive[] =
     "usage: livecomply archive verify --data DIR\n"
@@ -133,26 +137,6 @@ int lc_cli_archive(int argc, char **argv)
     return 2;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t len = 0;
-    if (!f)
-        return NULL;
-    FILE *mem = open_memstream(&buf, &len);
-    char chunk[65536];
-    size_t r;
-    while (mem && (r = fread(chunk, 1, sizeof chunk, f)) > 0)
-        fwrite(chunk, 1, r, mem);
-    fclose(f);
-    if (!mem)
-        return NULL;
-    fclose(mem);
-    *n = len;
-    return buf;
-}
-
 int lc_cli_verify(int argc, char **argv)
 {
     const char *file = NULL, *key = NULL;
@@ -174,9 +158,10 @@ int lc_cli_verify(int argc, char **argv)
         return 2;
     }
     size_t n = 0, checked = 0;
-    char *buf = slurp(file, &n);
-    if (!buf) {
-        fprintf(stderr, "livecomply verify: cannot read %s\n", file);
+    char *buf = NULL;
+    enum lc_err rd = lc_file_read(file, BUNDLE_CAP, &buf, &n);
+    if (rd != LC_OK) {
+        fprintf(stderr, "livecomply verify: cannot read %s (%s)\n", file, lc_err_name(rd));
         return 1;
     }
     static char report[64 * 1024];

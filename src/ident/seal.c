@@ -7,24 +7,17 @@
  * ad (a record id) authenticated but not stored, so the value only opens
  * under the same ad.
  *
- * A missing key file is created by writing a random key to a temporary file
- * (O_CREAT|O_EXCL, 0600), fsyncing it and then link()ing it into place.
- * link() never replaces an existing file, so two processes starting together
- * agree on one key, and a crash mid-write leaves only a stray temporary file
- * rather than a short key file that would refuse every later start. */
+ * The key file (32 bytes, 0600, not a symbolic link) is loaded, or created when missing, by
+ * core/secret.c, which also makes two processes starting together agree on
+ * one key. */
 #include "ident/seal.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <sodium.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "core/secret.h"
 
 #define KEY_BYTES 32
 #define KDF_CONTEXT "lcseal01"
@@ -45,180 +38,6 @@ struct lc_seal {
     unsigned char blind[KEY_BYTES]; /* keys the blind-index hash */
 };
 
-static void say(char *err, size_t errlen, const char *what, const char *path, int e)
-{
-    if (!err || errlen == 0)
-        return;
-    if (e)
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-    else
-        snprintf(err, errlen, "%s %s", what, path);
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Reads exactly n bytes; -1 with errno on error, or the short count. */
-static ssize_t read_all(int fd, unsigned char *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
-}
-
-/* Makes the new directory entry durable. */
-static int fsync_parent(const char *path)
-{
-    char buf[PATH_MAX];
-    int rc = -1, fd = -1;
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        goto out;
-    rc = fsync(fd);
-out:
-    if (fd >= 0)
-        close(fd);
-    return rc;
-}
-
-/* Creates path holding a fresh random key.  LC_ECONFLICT if it appeared
- * meanwhile (the caller then loads it). */
-static enum lc_err create_key(const char *path, char *err, size_t errlen)
-{
-    enum lc_err rc = LC_EIO;
-    unsigned char key[KEY_BYTES];
-    char tmp[PATH_MAX];
-    int fd = -1;
-    bool made = false;
-
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%08x", path, (long)getpid(),
-                 (unsigned)randombytes_random()) >= (int)sizeof tmp) {
-        say(err, errlen, "key file path too long:", path, 0);
-        rc = LC_EINVAL;
-        goto out;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        say(err, errlen, "cannot create key file", tmp, errno);
-        goto out;
-    }
-    made = true;
-    /* The umask may have taken bits we need; it cannot have added any. */
-    if (fchmod(fd, 0600) < 0) {
-        say(err, errlen, "cannot chmod key file", tmp, errno);
-        goto out;
-    }
-    randombytes_buf(key, sizeof key);
-    if (write_all(fd, key, sizeof key) < 0) {
-        say(err, errlen, "cannot write key file", tmp, errno);
-        goto out;
-    }
-    if (fsync(fd) < 0) {
-        say(err, errlen, "cannot fsync key file", tmp, errno);
-        goto out;
-    }
-    if (link(tmp, path) < 0) {
-        if (errno == EEXIST) {
-            rc = LC_ECONFLICT;
-            goto out;
-        }
-        say(err, errlen, "cannot link key file", path, errno);
-        goto out;
-    }
-    if (fsync_parent(path) < 0) {
-        say(err, errlen, "cannot fsync directory of", path, errno);
-        goto out;
-    }
-    rc = LC_OK;
-out:
-    sodium_memzero(key, sizeof key);
-    if (fd >= 0)
-        close(fd);
-    if (made)
-        unlink(tmp);
-    return rc;
-}
-
-/* Reads the master key from path into key.  LC_ENOTFOUND if missing. */
-static enum lc_err load_key(const char *path, unsigned char *key, char *err, size_t errlen)
-{
-    enum lc_err rc = LC_EIO;
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0) {
-        int e = errno;
-        if (e == ENOENT)
-            return LC_ENOTFOUND;
-        say(err, errlen, "cannot open key file", path, e);
-        return e == EACCES ? LC_EDENIED : LC_EIO;
-    }
-    if (fstat(fd, &st) < 0) {
-        say(err, errlen, "cannot stat key file", path, errno);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        say(err, errlen, "key file is not a regular file:", path, 0);
-        rc = LC_ECORRUPT;
-        goto out;
-    }
-    if (st.st_mode & 077) {
-        if (err && errlen)
-            snprintf(err, errlen, "key file %s has mode %04o; it must not be readable "
-                                  "by group or others (chmod 600)",
-                     path, (unsigned)(st.st_mode & 07777));
-        rc = LC_EDENIED;
-        goto out;
-    }
-    if (st.st_size != KEY_BYTES) {
-        if (err && errlen)
-            snprintf(err, errlen, "key file %s holds %lld bytes, not %d", path,
-                     (long long)st.st_size, KEY_BYTES);
-        rc = LC_ECORRUPT;
-        goto out;
-    }
-    ssize_t got = read_all(fd, key, KEY_BYTES);
-    if (got < 0) {
-        say(err, errlen, "cannot read key file", path, errno);
-        goto out;
-    }
-    if (got != KEY_BYTES) {
-        say(err, errlen, "key file is short:", path, 0);
-        rc = LC_ECORRUPT;
-        goto out;
-    }
-    rc = LC_OK;
-out:
-    close(fd);
-    return rc;
-}
-
 enum lc_err lc_seal_open(const char *keyfile, struct lc_seal **out, char *err, size_t errlen)
 {
     enum lc_err rc;
@@ -232,16 +51,7 @@ enum lc_err lc_seal_open(const char *keyfile, struct lc_seal **out, char *err, s
             snprintf(err, errlen, "sodium_init failed");
         return LC_EIO;
     }
-    rc = load_key(keyfile, master, err, errlen);
-    if (rc == LC_ENOTFOUND) {
-        rc = create_key(keyfile, err, errlen);
-        if (rc == LC_OK || rc == LC_ECONFLICT)
-            rc = load_key(keyfile, master, err, errlen);
-        if (rc == LC_ENOTFOUND) {
-            say(err, errlen, "key file vanished:", keyfile, 0);
-            rc = LC_EIO;
-        }
-    }
+    rc = lc_secret_load_or_create(keyfile, master, sizeof master, "key file", err, errlen);
     if (rc != LC_OK)
         goto out;
 
