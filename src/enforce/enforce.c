@@ -156,6 +156,7 @@ void lc_enforce_free(struct lc_enforce *e)
     lc_policy_free(e->policy);
     free(e->act);
     free(e->pend);
+    free(e->chat);
     free(e->control);
     free(e->notify);
     pthread_mutex_destroy(&e->mu);
@@ -429,6 +430,34 @@ enum lc_err lc_enforce_set_status(struct lc_enforce *e, const char *kind, const 
     json_decref(body);
     lc_record_cleanup(&r);
     return err;
+}
+
+struct entry_of {
+    const char *measure_id;
+    char id[LC_ID_MAX];
+};
+
+static int find_entry(void *ctx, const struct lc_record *r)
+{
+    struct entry_of *c = ctx;
+    json_t *b = json_loads(r->body, 0, NULL);
+    const char *mid = b ? lc_jstr(b, "measure_id") : NULL;
+    if (mid && strcmp(mid, c->measure_id) == 0)
+        snprintf(c->id, sizeof c->id, "%s", r->id);
+    json_decref(b);
+    return c->id[0] != 0;
+}
+
+void lc_enforce_unlist(struct lc_enforce *e, const char *measure_id, const char *key)
+{
+    struct entry_of c = {measure_id, ""};
+    struct lc_query q = {.kind = LC_K_BLACKLIST, .key = key};
+    struct lc_errinfo ei = {0};
+    if (!key || !key[0] || lc_store_list(e->store, &q, find_entry, &c) != LC_OK || !c.id[0])
+        return;
+    if (lc_registry_blacklist_lift(e->reg, c.id, "the measure was lifted or reversed", &ei) !=
+        LC_OK)
+        fprintf(stderr, "enforce: cannot lift blacklist entry %s: %s\n", c.id, ei.message);
 }
 
 /* ---- the ticker ---- */

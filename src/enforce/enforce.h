@@ -7,7 +7,11 @@
  * stored; others wait for an operator (lc_enforce_confirm / _dismiss).
  * Who answers for it: what the host says (transcript) and what the room
  * lists (product_claim) are the host's and the room's; a viewer's chat
- * violation is the viewer's (muted, warned), never the room's.
+ * violation is the viewer's (the measure names the message to hide,
+ * "hide_event_id"; muted, warned), and becomes the room's only when the
+ * room lets CHAT_UNMANAGED viewer measures pile up within an hour: then a
+ * violation of the room itself (category chat_management) goes through the
+ * same policy.
  *
  * A measure is a store record (kind "measure", key = status, ref = subject)
  * with the policy version, the rule and every input that chose it.  Its
@@ -16,7 +20,9 @@
  * a live suspension also cuts the running stream through nginx-rtmp's
  * control API at once; restrictions switch named functions off; traffic
  * limitation sets a recommendation weight; re-registration bans refuse new
- * registrations with the same ID number or credit code.  A ticker expires
+ * registrations with the same ID number or credit code; blacklisting adds
+ * an entry, with its expiry, to the registry's blacklist (lifted with the
+ * measure).  A ticker expires
  * measures and delivers notices to a webhook, with retries.  Every write
  * goes through the store, so the archive mirrors every step. */
 #ifndef LC_ENFORCE_ENFORCE_H

@@ -20,6 +20,17 @@ struct active {
     int64_t expires_at; /* 0 = until lifted */
 };
 
+/* Viewer measures recently taken in one room (R27: a room that fails to
+ * manage its chat answers for it). */
+#define CHAT_WINDOW_S 3600
+#define CHAT_UNMANAGED 10 /* viewer measures in the window that make it the room's */
+struct chatwatch {
+    char room[LC_ID_MAX];
+    int64_t t[CHAT_UNMANAGED];
+    size_t n;
+    int64_t flagged_at; /* last time the room was held to account */
+};
+
 /* A notice waiting for the webhook. */
 struct pending {
     char id[LC_ID_MAX];
@@ -40,6 +51,8 @@ struct lc_enforce {
     size_t npend, cappend;
     struct lc_enforce_stats stats;
     struct lc_ticker *ticker;
+    struct chatwatch *chat;
+    size_t nchat, capchat;
 };
 
 /* Table operations; the caller holds mu. */
@@ -55,6 +68,8 @@ LC_MUST_USE enum lc_err lc_enforce_set_status(struct lc_enforce *e, const char *
                                               const char *id, const char *from_status,
                                               const char *to_status, json_t *extra,
                                               json_t **out);
+/* Lifts the registry blacklist entry a blacklisting measure made. */
+void lc_enforce_unlist(struct lc_enforce *e, const char *measure_id, const char *key);
 void lc_enforce_event(struct lc_enforce *e, const char *event, const char *id, const char *by);
 
 #endif

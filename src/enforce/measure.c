@@ -30,7 +30,10 @@ static void subject_of(struct lc_enforce *e, json_t *v, struct subject *s)
     snprintf(s->host, sizeof s->host, "%s", lc_jstr(v, "host_id") ? lc_jstr(v, "host_id") : "");
     snprintf(s->agency, sizeof s->agency, "%s",
              lc_jstr(v, "agency_id") ? lc_jstr(v, "agency_id") : "");
-    if (type && strcmp(type, "chat") == 0 && user) {
+    if (type && strcmp(type, "room_chat") == 0) {
+        s->type = "room"; /* the room failed to manage its chat */
+        snprintf(s->id, sizeof s->id, "%s", s->room);
+    } else if (type && strcmp(type, "chat") == 0 && user) {
         s->type = "viewer";
         snprintf(s->id, sizeof s->id, "%s", user);
     } else if (s->host[0]) {
@@ -115,7 +118,7 @@ static json_t *measure_body(const char *id, json_t *v, const struct subject *s,
                               json_object_get(v, "event_id"), "event_type",
                               json_object_get(v, "event_type"), "ts", json_object_get(v, "ts"),
                               "evidence", json_object_get(v, "evidence"));
-    return json_pack("{s:s, s:O, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:o, s:f, s:I, s:s, "
+    json_t *body = json_pack("{s:s, s:O, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:o, s:f, s:I, s:s, "
                      "s:s?, s:s, s:b, s:f, s:O, s:O, s:o, s:s, s:o, s:s, s:s}",
                      "id", id, "violation_id", json_object_get(v, "id"), "subject_type",
                      s->type, "subject_id", s->id, "subject_key", s->key[0] ? s->key : NULL,
@@ -129,6 +132,10 @@ static json_t *measure_body(const char *id, json_t *v, const struct subject *s,
                      json_object_get(v, "category"), "severity", json_object_get(v, "severity"),
                      "policy", policy, "basis", d->basis, "facts", facts, "reason",
                      "a violation of the platform's rules was confirmed", "decided_by", by);
+    /* a viewer's offending message is hidden whatever else is decided */
+    if (body && strcmp(s->type, "viewer") == 0 && json_object_get(v, "event_id"))
+        json_object_set(body, "hide_event_id", json_object_get(v, "event_id"));
+    return body;
 }
 
 static json_t *notice_body(const char *id, json_t *m, const char *about, int has_webhook)
@@ -211,11 +218,93 @@ static void take_effect(struct lc_enforce *e, json_t *m, const char *notice_id)
         fprintf(stderr, "enforce: out of memory queueing notice %s\n", notice_id);
     e->stats.measures++;
     pthread_mutex_unlock(&e->mu);
+    if (a.m == LC_M_BLACKLIST && a.key[0] && a.expires_at) {
+        /* blacklisting is an entry in the registry's list (R12): the gate
+         * and the registry see it like any other, keyed on the identity */
+        char bid[LC_ID_MAX];
+        struct lc_errinfo ei = {0};
+        if (lc_registry_blacklist_key(e->reg, a.key, a.subject, lc_jstr(m, "reason"),
+                                      lc_jstr(m, "basis"), a.expires_at, a.id, bid, &ei) != LC_OK)
+            fprintf(stderr, "enforce: cannot blacklist for %s: %s\n", a.id, ei.message);
+    }
     int stops = a.m == LC_M_SUSPEND || a.m == LC_M_BAN || a.m == LC_M_CLOSE ||
                 a.m == LC_M_BLACKLIST;
     if (stops && a.room[0])
         lc_enforce_cut(e, a.room, a.id);
     lc_enforce_event(e, "measure.taken", a.id, lc_jstr(m, "decided_by"));
+}
+
+/* Counts a viewer measure in its room; 1 when the room now has had
+ * CHAT_UNMANAGED of them inside the window and was not flagged in it. */
+static int chat_overflow(struct lc_enforce *e, const char *room, int64_t now)
+{
+    int over = 0;
+    pthread_mutex_lock(&e->mu);
+    struct chatwatch *c = NULL;
+    for (size_t i = 0; i < e->nchat && !c; i++)
+        if (strcmp(e->chat[i].room, room) == 0)
+            c = &e->chat[i];
+    if (!c && e->nchat == e->capchat) {
+        size_t cap = e->capchat ? e->capchat * 2 : 16;
+        struct chatwatch *t = realloc(e->chat, cap * sizeof *t);
+        if (t) {
+            e->chat = t;
+            e->capchat = cap;
+        }
+    }
+    if (!c && e->nchat < e->capchat) {
+        c = &e->chat[e->nchat++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->room, sizeof c->room, "%s", room);
+    }
+    if (c) {
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++) /* keep the window's */
+            if (c->t[i] > now - CHAT_WINDOW_S)
+                c->t[k++] = c->t[i];
+        c->n = k;
+        if (c->n == CHAT_UNMANAGED) /* full: the oldest goes */
+            memmove(c->t, c->t + 1, --c->n * sizeof *c->t);
+        c->t[c->n++] = now;
+        over = c->n >= CHAT_UNMANAGED && c->flagged_at <= now - CHAT_WINDOW_S;
+        if (over)
+            c->flagged_at = now;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return over;
+}
+
+/* Stores an open violation of the room itself: its chat is not managed. */
+static void room_violation(struct lc_enforce *e, json_t *m, json_t *ids)
+{
+    char id[LC_ID_MAX], now[LC_TIME_STRLEN];
+    lc_id_new("violation", id);
+    lc_time_format(lc_time_now(), now);
+    json_t *v = json_pack("{s:s, s:O, s:O, s:O*, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+                          "s:{s:i, s:i}, s:s, s:s}",
+                          "id", id, "room_id", json_object_get(m, "room_id"), "host_id",
+                          json_object_get(m, "host_id") ? json_object_get(m, "host_id")
+                                                        : json_null(),
+                          "agency_id", json_object_get(m, "agency_id"), "event_type",
+                          "room_chat", "rule", "ROOM-CHAT-0001", "category", "chat_management",
+                          "severity", "medium", "action", "review", "basis",
+                          "《直播电商监督管理办法》第三十一条第二款", "status", "open", "ts", now,
+                          "evidence", "viewer_measures", CHAT_UNMANAGED, "window_s",
+                          CHAT_WINDOW_S, "detected_at", now, "pack_version", "enforce");
+    struct lc_record r = {0};
+    snprintf(r.kind, sizeof r.kind, LC_K_VIOLATION);
+    snprintf(r.id, sizeof r.id, "%s", id);
+    r.scope = (char *)lc_jstr(m, "agency_id");
+    r.key = "open";
+    r.ref = (char *)lc_jstr(m, "room_id");
+    r.body = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    r.created_at = r.updated_at = lc_time_now();
+    if (r.body && lc_store_insert(e->store, &r) == LC_OK) {
+        json_array_append_new(ids, json_string(id));
+        lc_enforce_event(e, "violation.room_chat", id, "policy");
+    }
+    free(r.body);
+    json_decref(v);
 }
 
 /* A measure decided but not yet stored: the violation's updated record,
@@ -394,15 +483,27 @@ enum lc_err lc_enforce_violations(struct lc_enforce *e, json_t *ids, json_t **me
             lc_record_cleanup(&vr);
         }
     }
+    json_t *rooms = json_array();
     for (size_t i = 0; i < k; i++) {
         if (p[i].ready) {
             take_effect(e, p[i].m, p[i].nid);
             json_array_append_new(taken, json_string(p[i].mid));
+            const char *type = lc_jstr(p[i].m, "subject_type"), *room = lc_jstr(p[i].m, "room_id");
+            if (rooms && type && room && strcmp(type, "viewer") == 0 &&
+                chat_overflow(e, room, lc_time_now()))
+                room_violation(e, p[i].m, rooms);
         }
         prepared_cleanup(&p[i]);
     }
     free(p);
     free(w);
+    /* the room's own violations go through the same policy */
+    json_t *more = NULL;
+    if (err == LC_OK && json_array_size(rooms) &&
+        lc_enforce_violations(e, rooms, &more) == LC_OK)
+        json_array_extend(taken, more);
+    json_decref(more);
+    json_decref(rooms);
     if (err != LC_OK) {
         json_decref(taken);
         return err;
@@ -467,8 +568,9 @@ enum lc_err lc_enforce_lift(struct lc_enforce *e, const char *measure_id, const 
     char at[LC_TIME_STRLEN];
     lc_time_format(lc_time_now(), at);
     json_t *extra = json_pack("{s:s, s:s}", "lifted_by", by, "lifted_at", at);
+    json_t *m = NULL;
     enum lc_err err = lc_enforce_set_status(e, LC_K_MEASURE, measure_id ? measure_id : "",
-                                            "active", "lifted", extra, out);
+                                            "active", "lifted", extra, &m);
     json_decref(extra);
     if (err == LC_ENOTFOUND)
         return lc_fail(ei, err, "not_found", "id", "no measure with that id");
@@ -481,7 +583,13 @@ enum lc_err lc_enforce_lift(struct lc_enforce *e, const char *measure_id, const 
     pthread_mutex_lock(&e->mu);
     lc_enforce_drop_active(e, measure_id);
     pthread_mutex_unlock(&e->mu);
+    if (strcmp(lc_jstr(m, "measure") ? lc_jstr(m, "measure") : "", "blacklist") == 0)
+        lc_enforce_unlist(e, measure_id, lc_jstr(m, "subject_key"));
     lc_enforce_event(e, "measure.lifted", measure_id, by);
+    if (out)
+        *out = m;
+    else
+        json_decref(m);
     return LC_OK;
 }
 
@@ -585,6 +693,8 @@ static enum lc_err reverse(struct lc_enforce *e, json_t *appeal, const char *by)
     pthread_mutex_lock(&e->mu);
     lc_enforce_drop_active(e, mid);
     pthread_mutex_unlock(&e->mu);
+    if (strcmp(lc_jstr(m, "measure") ? lc_jstr(m, "measure") : "", "blacklist") == 0)
+        lc_enforce_unlist(e, mid, lc_jstr(m, "subject_key"));
     extra = json_pack("{s:b, s:O}", "corrected", 1, "appeal_id", json_object_get(appeal, "id"));
     if (vid && lc_enforce_set_status(e, LC_K_VIOLATION, vid, NULL, "dismissed", extra, NULL) !=
                    LC_OK)

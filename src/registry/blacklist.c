@@ -98,6 +98,25 @@ out:
     return err;
 }
 
+enum lc_err lc_blacklist_set(struct lc_blacklist *bl, const char *key, int64_t expires_at)
+{
+    if (strlen(key) > KEY_LEN || !key[0])
+        return LC_EINVAL;
+    enum lc_err err = LC_OK;
+    pthread_rwlock_wrlock(&bl->lock);
+    if ((bl->used + 1) * 2 > bl->cap && (err = grow(bl)) != LC_OK)
+        goto out;
+    struct slot *s = probe(bl->slots, bl->cap, key);
+    if (!s->key[0]) {
+        strcpy(s->key, key);
+        bl->used++;
+    }
+    s->expires_at = expires_at;
+out:
+    pthread_rwlock_unlock(&bl->lock);
+    return err;
+}
+
 bool lc_blacklist_active(struct lc_blacklist *bl, const char *key, int64_t now)
 {
     if (!key || !key[0] || strlen(key) > KEY_LEN)

@@ -20,6 +20,10 @@ void lc_blacklist_free(struct lc_blacklist *bl);
 /* Records that key is listed until expires_at (the latest expiry wins). */
 LC_MUST_USE enum lc_err lc_blacklist_put(struct lc_blacklist *bl, const char *key,
                                          int64_t expires_at);
+/* Sets key's expiry to exactly expires_at (after an entry was lifted, the
+ * latest expiry among the entries left). */
+LC_MUST_USE enum lc_err lc_blacklist_set(struct lc_blacklist *bl, const char *key,
+                                         int64_t expires_at);
 /* True when key has an entry that has not expired at now. */
 bool lc_blacklist_active(struct lc_blacklist *bl, const char *key, int64_t now);
 

@@ -1047,3 +1047,84 @@ enum lc_err lc_registry_subject_facts(struct lc_registry *reg, const char *kind,
     lc_record_cleanup(&rec);
     return LC_OK;
 }
+
+enum lc_err lc_registry_blacklist_key(struct lc_registry *reg, const char *blind_key,
+                                      const char *subject_id, const char *reason,
+                                      const char *basis, int64_t expires_at,
+                                      const char *measure_id, char id[LC_ID_MAX],
+                                      struct lc_errinfo *e)
+{
+    if (!blind_key || !blind_key[0] || expires_at <= lc_time_now())
+        return lc_fail(e, LC_EINVAL, "invalid_value", "expires_at",
+                       "a blacklisting needs an identity and a future expiry");
+    lc_id_new("blacklist", id);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id", id,
+                             "subject_type", "person", "subject_id", subject_id, "reason",
+                             reason, "legal_basis", basis, "expires_at", ts_json(expires_at),
+                             "source", "enforcement", "measure_id", measure_id);
+    if (!body)
+        return no_mem(e);
+    enum lc_err err = insert_body(reg, LC_K_BLACKLIST, id, NULL, blind_key, NULL, body, e);
+    if (err == LC_OK && lc_blacklist_put(reg->bl, blind_key, expires_at) != LC_OK)
+        err = no_mem(e);
+    atomic_fetch_add(&reg->gen, 1);
+    json_decref(body);
+    if (err == LC_OK)
+        event(reg, NULL, "blacklist.added", id);
+    return err;
+}
+
+struct latest {
+    int64_t until;
+};
+
+static int latest_expiry(void *ctx, const struct lc_record *r)
+{
+    struct latest *l = ctx;
+    json_t *body = json_loads(r->body, 0, NULL);
+    int64_t t = body ? ts_of(body, "expires_at") : 0;
+    if (t > l->until)
+        l->until = t;
+    json_decref(body);
+    return 0;
+}
+
+enum lc_err lc_registry_blacklist_lift(struct lc_registry *reg, const char *id, const char *why,
+                                       struct lc_errinfo *e)
+{
+    struct lc_record r = {0};
+    enum lc_err err = lc_store_get(reg->store, LC_K_BLACKLIST, id, &r);
+    if (err != LC_OK)
+        return lc_fail(e, err, err == LC_ENOTFOUND ? "not_found" : "busy", "id",
+                       "no blacklist entry %s", id);
+    json_t *body = json_loads(r.body, 0, NULL);
+    int64_t now = lc_time_now();
+    char *text = NULL;
+    if (body) {
+        json_object_set_new(body, "expires_at", ts_json(now));
+        json_object_set_new(body, "lifted", json_string(why));
+        text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    }
+    err = text ? LC_OK : LC_ENOMEM;
+    if (err == LC_OK) {
+        free(r.body);
+        r.body = text;
+        r.updated_at = now;
+        err = lc_store_update(reg->store, &r);
+    } else {
+        free(text);
+    }
+    struct latest l = {0};
+    struct lc_query q = {.kind = LC_K_BLACKLIST, .key = r.key};
+    if (err == LC_OK && r.key)
+        err = lc_store_list(reg->store, &q, latest_expiry, &l);
+    if (err == LC_OK && r.key)
+        err = lc_blacklist_set(reg->bl, r.key, l.until);
+    atomic_fetch_add(&reg->gen, 1);
+    json_decref(body);
+    lc_record_cleanup(&r);
+    if (err != LC_OK)
+        return lc_fail(e, err, "busy", "", "the blacklist entry could not be lifted");
+    event(reg, NULL, "blacklist.lifted", id);
+    return LC_OK;
+}

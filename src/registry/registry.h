@@ -104,6 +104,19 @@ LC_MUST_USE enum lc_err lc_registry_add_blacklist(struct lc_registry *reg, json_
                                                   const struct lc_access *a, json_t **out,
                                                   struct lc_errinfo *e);
 
+/* Blacklisting decided by enforcement: an entry for the identity behind
+ * blind_key (a host's ID number index), with reason, basis and a mandatory
+ * future expiry, naming the measure.  *id gets the entry's id. */
+LC_MUST_USE enum lc_err lc_registry_blacklist_key(struct lc_registry *reg, const char *blind_key,
+                                                  const char *subject_id, const char *reason,
+                                                  const char *basis, int64_t expires_at,
+                                                  const char *measure_id, char id[LC_ID_MAX],
+                                                  struct lc_errinfo *e);
+/* Ends an entry now (an overturned measure): its expiry becomes now and the
+ * index keeps the latest expiry of the identity's other entries. */
+LC_MUST_USE enum lc_err lc_registry_blacklist_lift(struct lc_registry *reg, const char *id,
+                                                   const char *why, struct lc_errinfo *e);
+
 /* Generic reads and updates, by kind.  update applies a shape-checked patch. */
 LC_MUST_USE enum lc_err lc_registry_get(struct lc_registry *reg, const char *kind,
                                         const char *id, const struct lc_access *a,

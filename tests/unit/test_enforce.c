@@ -20,6 +20,7 @@
 #include "gate/gate.h"
 #include "ident/seal.h"
 #include "monitor/monitor.h"
+#include "registry/blacklist.h"
 #include "store/sqlite.h"
 
 static const char test_policy[] = "policy test\n"
@@ -346,6 +347,145 @@ static void test_a_viewers_chat_is_the_viewers_not_the_rooms(void **state)
     json_decref(r);
 }
 
+static int find_room_chat(void *ctx, const struct lc_record *r)
+{
+    struct first_ctx *c = ctx;
+    json_t *b = json_loads(r->body, 0, NULL);
+    if (strcmp(str(b, "event_type"), "room_chat") == 0) {
+        c->found = b;
+        return 1;
+    }
+    json_decref(b);
+    return 0;
+}
+
+/* R27: viewers are dealt with one by one, and the room answers only when
+ * it lets its chat run out of hand. */
+static void test_a_room_that_does_not_manage_its_chat_answers_for_it(void **state)
+{
+    struct world *w = *state;
+    start(w, "default", NULL);
+    for (int i = 0; i < 10; i++) {
+        char vid[32], user[32];
+        snprintf(vid, sizeof vid, "violation_c%d", i);
+        snprintf(user, sizeof user, "viewer_%d", i);
+        violation(w, vid, "chat", "contraband", "critical", user);
+        const char *mid = auto_act(w, vid);
+        assert_true(mid[0]);
+        json_t *m = stored(w, LC_K_MEASURE, mid);
+        assert_string_equal(str(m, "subject_type"), "viewer");
+        assert_string_equal(str(m, "hide_event_id"), "event_1"); /* the message is hidden */
+        json_decref(m);
+        /* below the threshold the room has nothing of its own */
+        struct first_ctx c = {NULL};
+        struct lc_query q = {.kind = LC_K_MEASURE, .ref = "room_1"};
+        assert_int_equal(lc_store_list(w->store, &q, take_first, &c), LC_OK);
+        if (i < 9)
+            assert_null(c.found);
+        json_decref(c.found);
+    }
+    /* after the tenth: a violation of the room itself, dealt with by the
+     * policy (a measure against the room, or open for an operator) */
+    struct first_ctx c = {NULL};
+    struct lc_query qv = {.kind = LC_K_VIOLATION, .ref = "room_1"};
+    assert_int_equal(lc_store_list(w->store, &qv, find_room_chat, &c), LC_OK);
+    assert_non_null(c.found);
+    assert_string_equal(str(c.found, "event_type"), "room_chat");
+    assert_string_equal(str(c.found, "category"), "chat_management");
+    const char *status = str(c.found, "status");
+    if (strcmp(status, "confirmed") == 0) {
+        json_t *m = NULL;
+        struct first_ctx cm = {NULL};
+        struct lc_query qm = {.kind = LC_K_MEASURE, .ref = "room_1"};
+        assert_int_equal(lc_store_list(w->store, &qm, take_first, &cm), LC_OK);
+        m = cm.found;
+        assert_non_null(m);
+        assert_string_equal(str(m, "subject_type"), "room");
+        json_decref(m);
+    } else {
+        assert_string_equal(status, "open");
+    }
+    json_decref(c.found);
+}
+
+/* A host record as the registry keeps it: the key is the blind index of
+ * the ID number. */
+static void host_record(struct world *w, const char *id, const char *blind)
+{
+    struct lc_record r = {0};
+    snprintf(r.kind, sizeof r.kind, "host");
+    snprintf(r.id, sizeof r.id, "%s", id);
+    r.key = (char *)blind;
+    r.body = "{\"id\":\"host_1\",\"agency_id\":\"agency_1\"}";
+    r.created_at = r.updated_at = lc_time_now();
+    assert_int_equal(lc_store_insert(w->store, &r), LC_OK);
+}
+
+struct count_ctx {
+    int n, live;
+};
+
+static int count_entries(void *ctx, const struct lc_record *r)
+{
+    struct count_ctx *c = ctx;
+    json_t *b = json_loads(r->body, 0, NULL);
+    int64_t exp = 0;
+    if (lc_time_parse(str(b, "expires_at"), &exp) == LC_OK && exp > lc_time_now())
+        c->live++;
+    c->n++;
+    json_decref(b);
+    return 0;
+}
+
+/* Blacklisting is an entry of the registry's list, keyed on the identity,
+ * with its expiry, and ends when the measure is lifted; closure lasts
+ * until lifted. */
+static void test_blacklisting_enters_the_registry_list_and_leaves_it_when_lifted(void **state)
+{
+    struct world *w = *state;
+    static const char bl_policy[] = "policy bl\nversion 1\nhalf_life 90d\nrepeat_window 180d\n"
+                                    "rule t-bl\ncategory contraband\nmeasure blacklist\n"
+                                    "duration 30d\npoints 50\nautomatic yes\nbasis BL\n\n"
+                                    "rule t-close\ncategory fraud\nmeasure close\npoints 50\n"
+                                    "automatic yes\nbasis CL\n\n"
+                                    "rule default\nmeasure warning\npoints 1\nautomatic no\n"
+                                    "basis B0\n";
+    start(w, bl_policy, NULL);
+    host_record(w, "host_1", "blindkeyBL");
+    violation(w, "violation_k", "transcript", "contraband", "critical", NULL);
+    char mid[LC_ID_MAX];
+    snprintf(mid, sizeof mid, "%s", auto_act(w, "violation_k"));
+    assert_true(mid[0]);
+    int64_t now = lc_time_now();
+    struct count_ctx c = {0, 0};
+    struct lc_query q = {.kind = LC_K_BLACKLIST, .key = "blindkeyBL"};
+    assert_int_equal(lc_store_list(w->store, &q, count_entries, &c), LC_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.live, 1);
+    assert_true(lc_blacklist_active(lc_registry_blacklist(w->reg), "blindkeyBL", now));
+    /* the same person under another account is refused too */
+    assert_int_equal(lc_enforce_sanctions(w->e, "room_9", "host_9", "blindkeyBL", now),
+                     LC_GR_BANNED);
+    struct lc_errinfo ei = {0};
+    json_t *out = NULL;
+    assert_int_equal(lc_enforce_lift(w->e, mid, "op", &out, &ei), LC_OK);
+    json_decref(out);
+    assert_false(lc_blacklist_active(lc_registry_blacklist(w->reg), "blindkeyBL", now + 1));
+    c = (struct count_ctx){0, 0};
+    assert_int_equal(lc_store_list(w->store, &q, count_entries, &c), LC_OK);
+    assert_int_equal(c.live, 0);
+    /* closure: no expiry, in force until lifted */
+    violation(w, "violation_z", "transcript", "fraud", "high", NULL);
+    snprintf(mid, sizeof mid, "%s", auto_act(w, "violation_z"));
+    json_t *m = stored(w, LC_K_MEASURE, mid);
+    assert_string_equal(str(m, "measure"), "close");
+    assert_true(json_is_null(json_object_get(m, "expires_at")));
+    json_decref(m);
+    lc_enforce_tick(w->e, now + 86400 * 400);
+    assert_int_equal(lc_enforce_sanctions(w->e, "room_1", "host_1", "", now + 86400 * 400),
+                     LC_GR_BANNED);
+}
+
 static void test_traffic_weight_applies_and_lifting_restores_it(void **state)
 {
     struct world *w = *state;
@@ -598,6 +738,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeat_offences_escalate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_viewers_chat_is_the_viewers_not_the_rooms, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_room_that_does_not_manage_its_chat_answers_for_it,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_blacklisting_enters_the_registry_list_and_leaves_it_when_lifted, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_traffic_weight_applies_and_lifting_restores_it,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_restriction_switches_off_going_live_and_comments,
