@@ -17,7 +17,10 @@ brand rules are keyed by the brand's slug and the counterfeit word's code.
 Short English words that occur inside longer ones (meth in method, ak47,
 mlm) go in rules with `boundary word`; phone-number patterns use `boundary
 digit` (see docs/RULES.md): a hit touched by such a character in the
-original text does not count.
+original text does not count.  A literal whose doubled letter is what
+makes it specific (weed, which normalises to wed; AAA, to a) can say
+`repeat required`: a hit then counts only if one of its characters came
+from a collapsed run in the original text.
 
 Two things the generator does for every pack:
   * most-specific wins: when a rule's literal occurs inside a literal of
@@ -32,7 +35,7 @@ import re
 import sys
 import unicodedata
 
-VERSION = "2026.11.26"
+VERSION = "2026.11.27"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "rules")
 
@@ -115,7 +118,7 @@ SUBCODE = {
 
 class Rule:
     def __init__(self, rid, label, severity, action, basis, literals=(), patterns=(),
-                 allows=(), exempt=(), note=None, boundary=None):
+                 allows=(), exempt=(), note=None, boundary=None, repeat=False):
         assert severity in SEV and action in ACT, (rid, severity, action)
         self.id, self.label, self.severity, self.action = rid, label, severity, action
         self.category = None  # set by Pack.add
@@ -124,6 +127,7 @@ class Rule:
         self.allows, self.exempt = list(allows), list(exempt)
         assert boundary in (None, "word", "digit"), (rid, boundary)
         self.boundary = boundary
+        self.repeat = repeat
 
 
 class Pack:
@@ -149,7 +153,7 @@ class Pack:
                           opts.get("severity", severity), opts.get("action", action),
                           opts.get("basis", basis), lits, opts.get("patterns", ()),
                           opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note"),
-                          opts.get("boundary")))
+                          opts.get("boundary"), opts.get("repeat", False)))
 
 
 def most_specific_wins(pack):
@@ -255,6 +259,8 @@ def render(p):
             w("allow " + a)
         if r.boundary:
             w("boundary " + r.boundary)
+        if r.repeat:
+            w("repeat required")
         for e in r.exempt:
             w("exempt " + e)
     return "\n".join(out) + "\n"
@@ -322,7 +328,7 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
     # The bare 最 and 第一: the most common absolute words, with the everyday
     # words that contain them allowed.
     zui_allow = ["最近", "最后", "最初", "最终", "最早", "最晚", "最迟", "最起码", "最少要", "至少",
-                 "最多可", "最多限", "每人最多", "最多只能", "最好是", "最好先", "最好不要", "最好别",
+                 "最多可", "最多限", "每人最多", "最多拍", "最多买", "最多下单", "最多抢", "最多拿", "最多只能", "最好是", "最好先", "最好不要", "最好别",
                  "最好还是", "最爱", "最喜欢", "最新款", "最新版", "最新消息", "最新一期", "最快明天",
                  "最快今天", "最快当天", "最高可", "最高减", "最高立减", "最大限度", "最关键的是",
                  "最重要的是", "最主要的是"]
@@ -333,6 +339,8 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
                   # a viewer shouting that they were first ("第一第一！抢到了")
                   "第一第一", "抢第一", "抢到第一"] + \
                  ["第1%d" % d for d in range(10)]
+    # a purchase limit: 最多两件, 最多3单 (最多拍, 最多买 above)
+    zui_allow += ["最多%s%s" % (n, u) for n in "123456789" for u in "件单份个"]
     p.add(Rule("ABS-0001", "absolute", "medium", "review", B["absolute"], ["最"],
                allows=zui_allow, exempt=ex, note="the bare 最: every 最X not listed below"))
     p.add(Rule("ABS-0002", "absolute", "medium", "review", B["absolute"], ["第一"],
@@ -386,6 +394,15 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
                 "number 1": ["number 1%d" % d for d in range(10)]}
     p.family("ABS", "absolute", B["absolute"],
              [(t, {"allow": en_allow.get(t, ())}) for t in english], "medium", "review", ex, start=n)
+    n += len(english)
+    # guaranteed efficacy (绝对有效, 百分之百有保证, 100%有效) and ranked best
+    # sellers: absolute terms of the same meaning (广告法 第九条第三项)
+    sure = ["绝对有效", "绝对不反弹", "永不反弹", "百分之百有效", "百分之百有保证", "效果百分之百",
+            ("保证有效", {"allow": ["保证有效期"]}), ("100%有效", {"allow": ["100%有效期", "满100%有效"]}), "绝对管用", "绝对见效",
+            ("1 best seller", {"boundary": "word", "note": "#1 best seller ('#' is noise)"}),
+            "no.1 best seller", "number one best seller"]
+    p.family("ABS", "absolute", B["absolute"], [t if isinstance(t, tuple) else (t, {}) for t in sure],
+             "medium", "review", ex, start=n)
     # Guaranteed effect: medicine and health food (block; never exempt).
     medical = [
         "根治", "药到病除", "包治百病", "永不复发", "无副作用", "零副作用", "治愈率", "百分百治愈",
@@ -443,7 +460,7 @@ BRANDS = [
     ("盟可睐", ["moncler"], "MONCLER"), ("石头岛", ["stone island"], "STONEISLAND"),
     ("拉夫劳伦", ["ralph lauren"], "RALPH"), ("汤米希尔费格", ["tommy hilfiger"], "TOMMY"),
     ("卡尔文克莱恩", ["calvin klein"], "CK"), ("阿玛尼", ["armani"], "ARMANI"),
-    ("乔丹", ["air jordan"], "JORDAN"), ("椰子鞋", ["yeezy"], "YEEZY"), ("苹果手机", ["iphone"], "IPHONE"),
+    ("乔丹", ["air jordan", "jordan"], "JORDAN"), ("椰子鞋", ["yeezy"], "YEEZY"), ("苹果手机", ["iphone"], "IPHONE"),
     ("华为", ["huawei"], "HUAWEI"), ("三星", ["samsung"], "SAMSUNG"), ("小米", ["xiaomi"], "XIAOMI"),
     ("索尼", ["sony"], "SONY"), ("戴森", ["dyson"], "DYSON"), ("大疆", ["dji"], "DJI"),
     ("任天堂", ["nintendo"], "NINTENDO"), ("雅诗兰黛", ["estee lauder"], "ESTEE"),
@@ -518,6 +535,11 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
         ("bootleg", {}),
         ("super clone", {}), ("clone watch", {}), ("clone bag", {}), ("clone shoes", {}),
         ("clone sneakers", {}),
+        # super copy; AAA grade (AAA folds to a, so the doubled letter must be
+        # there: "a grade" and "such a quality" are English)
+        ("super copy", {}), ("aaa grade", {"boundary": "word", "repeat": True}),
+        ("aaa quality", {"boundary": "word", "repeat": True}),
+        ("aaa copy", {"boundary": "word", "repeat": True}),
     ]
     generic[7] = ("1比1", dict(generic[7][1], exempt=["score_or_ratio"]))
     p.contexts = [
@@ -595,6 +617,17 @@ Block.""")
     more = ["真人视讯", "ag真人", "真人娱乐场", "online slots", "slots bonus", "real money slots"]
     p.family("GAM", "gambling", B["gambling"], more, "critical", "block",
              start=len(zh) + len(en) + 1)
+    # BC (博彩) platforms, real-money games (真钱局), and slots or poker
+    # played for money; bare "slots" reviews (time slots, card slots)
+    slots_allow = ["time slots", "card slots", "slots left", "slots available", "memory slots",
+                   "sd card slots", "slots remaining", "delivery slots", "booking slots"]
+    money = [("bc平台", {"boundary": "word"}), ("bc网站", {"boundary": "word"}),
+             ("bc娱乐", {"boundary": "word"}), "真钱局", "真钱棋牌", "真钱游戏", "真钱扑克",
+             "for real money", "real money poker", "play slots", "play poker for money",
+             ("slots", {"boundary": "word", "severity": "high", "action": "review",
+                        "allow": slots_allow})]
+    p.family("GAM", "gambling", B["gambling"], [t if isinstance(t, tuple) else (t, {}) for t in money],
+             "critical", "block", start=len(zh) + len(en) + len(more) + 1)
     return p
 
 
@@ -664,15 +697,22 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
             # advance fees for a prize, gift-card payment, phishing, order brushing
             "先交手续费", "先付手续费", "手续费才能领", "手续费才能发", "领奖需先交", "领奖要先交",
             "send a gift card", "send gift cards", "release your prize", "bank pin", "enter your pin",
-            "click this link to claim", "brushing orders", "order brushing", "brush orders"]
+            "click this link to claim", "brushing orders", "order brushing", "brush orders",
+            # refund phishing asking for a verification code or card PIN
+            "提供验证码", "银行卡验证码", "退款并提供", "card pin",
+            # the cash-app or money flip (send 50, get 500 back)
+            "cash app flip", "money flip", "flip your money", "flip your cash"]
     scam_allow = {"带单": ["带单品"], "垫付": ["运费垫付", "垫付运费"]}
     p.contexts = [
         ("anti_fraud_notice", "cancel", 8,
          "a warning that quotes the scam (防骗提醒：凡是让你私下转账的都是骗子)",
-         ["防骗", "防诈", "谨防", "警惕", "反诈", "切勿", "千万不要", "凡是让你", "凡是要你", "提防"]),
+         ["防骗", "防诈", "谨防", "警惕", "反诈", "切勿", "千万不要", "凡是让你", "凡是要你", "提防",
+          # "do not give anyone the code": a warning about the phishing terms
+          "不要提供", "请勿提供", "不要向", "不要告诉", "不要透露", "不会索要", "不会向你索要"]),
     ]
     p.family("FRD", "scam", B["fraud"], [(t, {"allow": scam_allow.get(t, ())}) for t in scam],
              "critical", "block", exempt=["anti_fraud_notice"])
+    n_scam = len(scam)
     invest = ["稳赚不赔", "保本高收益", "保本保息", "高额回报", "无风险高收益", "零风险", "稳赚", "包赚",
               "保赚", "翻倍收益", "收益翻倍", "保本", "保收益", "荐股", "原始股", "年化收益保证",
               "月息", "日息", "投资翻倍", "稳定收益无风险",
@@ -697,6 +737,10 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
     reviews = ["好评返现", "五星好评返现", "晒图返现", "删差评", "差评删除", "控评", "追评返现", "给好评返",
                "five star review refund"]
     p.family("FRD", "review_manipulation", B["reviews"], reviews, "medium", "review")
+    # a flip written as amounts: send 50 get 500, 转50回500
+    p.add(Rule("FRD-SCM-%04d" % (n_scam + 1), "scam", "critical", "block", B["fraud"],
+               patterns=[r"send\d{1,5}get\d{2,6}", r"转\d{1,5}回\d{2,6}"],
+               note="money flip: send a little, get ten times back", exempt=["anti_fraud_notice"]))
     return p
 
 
@@ -722,7 +766,7 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "气狗", "打鸟枪", "火药枪", "枪模配件", "组装枪", ("真枪", {"allow": ["真枪实弹"]}), "买枪",
             "卖枪", ("枪械", {"severity": "high", "action": "review"}),
             "gun for sale", "firearms", "ammunition", "ammo for sale", "ghost gun", "stun gun",
-            ("ak47", {"boundary": "word"})]),
+            ("ak47", {"boundary": "word"}), "guns and ammo", "guns for sale", "ammo and guns"]),
         ("CTB", "explosives", "explosives", "critical", [
             ("火药", {"allow": ["火药味", "火药桶"]}), "黑火药", "炸药", "雷管", "导火索", "爆炸物", "土炸弹", "硝铵", "TNT炸药", "自制炸弹",
             "explosives", "detonator", "pipe bomb"]),
@@ -737,12 +781,20 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
             "crystal meth", "cocaine", "heroin for sale", "buy heroin", "fentanyl", "mdma", "ecstasy pills",
             "ketamine", "marijuana", "cannabis for sale", "weed for sale", "magic mushrooms",
             "date rape drug", ("meth", {"boundary": "word"}), "weed gummies", "weed edibles",
-            "weed vape", "buy weed", "weed delivery", "thc gummies", "thc vape"]),
+            "weed vape", "buy weed", "weed delivery", "thc gummies", "thc vape",
+            # bare weed: normalised "wed", so the doubled e must be there
+            # (not "we'd", "Wed"); gardening reviews are allowed
+            ("weed", {"boundary": "word", "repeat": True, "severity": "high", "action": "review",
+                      "allow": ["weed killer", "weed control", "weed barrier", "weed puller",
+                                "weed trimmer", "weed eater", "weed whacker", "weed block",
+                                "weed mat", "weed fabric", "weed remover", "weed cutter"]})]),
         ("CTB", "documents", "documents", "critical", [
             "假证", ("办证", {"allow": ["办证大厅", "办证中心", "办证窗口", "办证流程"]}), "假身份证",
             "假文凭", "假学历", "假毕业证", "代办学历", "买学历", "假驾照", "假护照", "私刻公章", "刻公章",
             "假公章", "假结婚证", "假离婚证", "假房产证", "假病历", "假诊断证明", "代办假证",
-            "fake id", "fake passport", "fake diploma", "fake degree", "forged documents"]),
+            "fake id", "fake passport", "fake diploma", "fake degree", "forged documents",
+            # 办理各类证件, 身份证驾驶证学历证都能做
+            ("各类证件", {"allow": ["各类证件照"]}), "证件代办", "代办证件", "证都能做", "证件都能做"]),
         ("CTB", "invoices", "invoices", "critical", [
             "代开发票", "发票代开", "代开增值税发票", "虚开发票", "出售发票", "假发票", "买发票", "真票代开",
             "代开专票", "有票出售", "fake invoice"]),
@@ -788,6 +840,9 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
         "头像有微信", "电报群", "飞机群", "加飞机", "私下联系", "私下付款", "扫我二维码", "微信转账",
         "支付宝转账", "我的vx", "我的微信", "微信同号", "手机同微信", "加薇", "加V信", "加薇信", "加威信", "加wechat", "加weixin", "加whatsapp",
     ]
+    # these phrases, not the contact-detail patterns, are also what a host's
+    # anti-fraud reminder quotes (不要私下加微信转账，谨防诈骗)
+    af = ["anti_fraud_notice"]
     zh_opts = {"私聊": {"allow": ["禁止私聊", "不要私聊", "请勿私聊"], "severity": "medium"},
                "进群": {"severity": "medium", "allow": ["进群抽奖", "进粉丝群"]},
                "加群": {"severity": "medium", "allow": ["加粉丝群", "加群聊抽奖"]},
@@ -798,7 +853,7 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
                "去淘宝": {"severity": "medium"}}
     p.family("CON", "diversion", B["contact"],
              [t if isinstance(t, tuple) else (t, zh_opts.get(t, {})) for t in zh],
-             "high", "review")
+             "high", "review", exempt=af)
     n = len(zh) + 1
     low = [("加我", {"allow": ["加我粉丝团", "加我的粉丝团", "加我关注", "加我购物车"]}),
            ("联系方式", {"allow": ["商家联系方式", "客服联系方式", "官方联系方式"]}),
@@ -813,7 +868,8 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
         # qq and 扣扣 fold to q and 扣 (repeat collapse); 5 digits or more
         # keeps 扣1 and 扣666 (live-commerce slang for "type 1") out
         ("QQ number after a QQ cue", [r"q[1-9]\d{4,10}", r"q号[1-9]\d{4,10}", r"扣[1-9]\d{4,10}",
-                                      r"扣号[1-9]\d{4,10}", r"企鹅[1-9]\d{4,10}", r"企鹅号[1-9]\d{4,10}"],
+                                      r"扣号[1-9]\d{4,10}", r"企鹅[1-9]\d{4,10}", r"企鹅号[1-9]\d{4,10}",
+                                      r"q群[1-9]\d{4,10}", r"q群号[1-9]\d{4,10}", r"扣群[1-9]\d{4,10}"],
          "high"),
         ("WeChat id after a WeChat cue", [r"微信[a-z][a-z0-9]{5,19}", r"微信号[a-z0-9]{6,20}",
                                          r"vx[a-z][a-z0-9]{5,19}", r"wx[a-z][a-z0-9]{5,19}",
@@ -833,6 +889,12 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
     p.contexts = [
         ("payment_method", "cancel", 0, "WeChat Pay named as a way to pay, not a WeChat id",
          ["wechat pay", "微信支付"]),
+        # narrow on purpose: a negated diversion right next to the phrase;
+        # an id or number after it still hits through the patterns
+        ("anti_fraud_notice", "cancel", 2,
+         "a reminder that warns against the diversion (不要私下加微信转账，谨防诈骗)",
+         ["不要私下", "切勿私下", "请勿私下", "禁止私下", "严禁私下", "千万别私下", "谨防诈骗", "谨防受骗",
+          "谨防上当", "防骗提醒", "防诈提醒", "反诈提醒"]),
     ]
     # "dm me" and "pm me" are left out: without spaces and with repeats
     # collapsed they are "dme" and "pme", inside "send me" and "help me".
@@ -849,6 +911,14 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
             "me on instagram", "instagram me", "my instagram", "me on facebook", "me on telegram",
             "my telegram", "me on signal"]
     p.family("CON", "diversion", B["contact"], more, "high", "review", start=n)
+    n += len(more)
+    # 闲鱼 (a second-hand marketplace), WeChat search, LINE, Telegram (TG)
+    apps = [("去闲鱼", {"severity": "medium"}), ("闲鱼找我", {"severity": "medium"}),
+            ("闲鱼拍", {"severity": "medium"}), ("上闲鱼", {"severity": "medium"}),
+            ("来闲鱼", {"severity": "medium"}), "vx搜", "wx搜", "微信搜", ("line id", {"boundary": "word"}),
+            "加line", "加赖", "加我赖", "加tg", "加我tg", "tg号", "tg群"]
+    p.family("CON", "diversion", B["contact"], [t if isinstance(t, tuple) else (t, {}) for t in apps],
+             "high", "review", exempt=af, start=n)
     return p
 
 
@@ -873,10 +943,18 @@ rules here: a room must never shield unfavourable reviews (Art. 21 of the
                "丑八怪", "死肥猪", "废物主播", "垃圾主播", "sb主播", "傻叉", "low逼", "装逼", "屌丝",
                "贱种", "杂种", "王八蛋", "混蛋", "龟孙", "你算什么东西", "死妈",
                "idiot", "moron", "stupid bitch", "bitch", "asshole", "fuck you", "go die", "scumbag",
-               "piece of shit", "loser host", "dumbass", "shut up bitch", "废物", "干你娘", "操你娘"]
+               "piece of shit", "loser host", "dumbass", "shut up bitch", "废物", "干你娘", "操你娘",
+               # 傻比; NT (脑瘫) in the frames it insults in (bare NT is also the
+               # New Taiwan dollar)
+               "傻比", "傻币", "傻笔"] + \
+              [(t, {"boundary": "word"}) for t in ["nt吧", "nt才", "你nt", "真nt", "是nt", "nt东西", "nt主播"]]
     mild = {"他妈的", "妈的", "狗屎", "丑八怪", "装逼", "屌丝", "low逼", "混蛋", "龟孙", "你算什么东西",
             "loser host"}
-    ins_opts = {t: {} if t in mild else {"severity": "medium", "action": "review"} for t in insults}
+    ins_opts = {t: {} if t in mild else {"severity": "medium", "action": "review"}
+                for t in insults if isinstance(t, str)}
+    ins_opts.update({x[0]: dict(x[1], severity="medium", action="review") for x in insults
+                     if not isinstance(x, str)})
+    insults = [t if isinstance(t, str) else t[0] for t in insults]
     ins_opts.update({"去死": {"severity": "medium", "action": "review",
                          "allow": ["去死皮", "去死角", "去死细胞", "去死茧", "除去死"]},
                 "死全家": {"severity": "high", "action": "review", "label": "threat", "basis": B["threat"]},

@@ -223,7 +223,7 @@ struct builder {
     /* the block being read */
     enum block blk;
     unsigned blk_line;
-    bool has_cat, has_sev, has_act, has_basis, has_bound, has_effect, has_window;
+    bool has_cat, has_sev, has_act, has_basis, has_bound, has_repeat, has_effect, has_window;
     size_t nexpr_blk;
 
     char val[LC_RULES_LINE_MAX + 1];
@@ -455,7 +455,7 @@ static enum lc_err open_block(struct builder *b, enum block blk, const char *kw,
         return fail(b, line, "'%s' before 'version': a pack starts with 'pack' and 'version'", kw);
     b->blk = blk;
     b->blk_line = line;
-    b->has_cat = b->has_sev = b->has_act = b->has_basis = b->has_bound = false;
+    b->has_cat = b->has_sev = b->has_act = b->has_basis = b->has_bound = b->has_repeat = false;
     b->has_effect = b->has_window = false;
     b->nexpr_blk = 0;
     return LC_OK;
@@ -690,7 +690,7 @@ static enum lc_err d_domain(struct builder *b, const char *v, unsigned line)
 /* Fields: which block each belongs to. */
 enum field {
     F_CATEGORY, F_SEVERITY, F_ACTION, F_BASIS, F_LITERAL, F_PATTERN, F_ALLOW, F_BOUNDARY,
-    F_EXEMPT, F_EFFECT, F_WINDOW, F_CUE,
+    F_REPEAT, F_EXEMPT, F_EFFECT, F_WINDOW, F_CUE,
 };
 
 static enum lc_err d_field(struct builder *b, enum field f, const char *kw, const char *v,
@@ -771,6 +771,14 @@ static enum lc_err d_field(struct builder *b, enum field f, const char *kw, cons
         r->boundary = (uint8_t)k;
         b->has_bound = true;
         return LC_OK;
+    case F_REPEAT:
+        if (b->has_repeat)
+            return fail(b, line, "duplicate 'repeat'");
+        if (strcmp(v, "required") != 0)
+            return fail(b, line, "bad repeat '%.*s%s' (expected required)", Q(v));
+        r->repeat = true;
+        b->has_repeat = true;
+        return LC_OK;
     case F_EXEMPT: {
         if (!name_ok(v, "_", false))
             return fail(b, line, "bad context id '%.*s%s' in 'exempt' (expected [a-z0-9_]+)", Q(v));
@@ -829,7 +837,7 @@ static const struct {
     {"pack", -1},           {"version", -2},        {"rule", -3},          {"context", -4},
     {"domain", -5},         {"category", F_CATEGORY}, {"severity", F_SEVERITY}, {"action", F_ACTION},
     {"basis", F_BASIS},     {"literal", F_LITERAL}, {"pattern", F_PATTERN}, {"allow", F_ALLOW},
-    {"boundary", F_BOUNDARY}, {"exempt", F_EXEMPT}, {"effect", F_EFFECT},  {"window", F_WINDOW},
+    {"boundary", F_BOUNDARY}, {"repeat", F_REPEAT}, {"exempt", F_EXEMPT}, {"effect", F_EFFECT},  {"window", F_WINDOW},
     {"cue", F_CUE},
 };
 

@@ -44,6 +44,8 @@ struct rrule {
     uint8_t severity; /* enum lc_severity */
     uint8_t action;   /* enum lc_action */
     uint8_t boundary; /* enum rule_bound */
+    bool repeat;      /* `repeat required`: a hit must cover a repeated
+                         character of the original (weed, not wed) */
     uint32_t pack;
     uint32_t exempt_off, n_exempt; /* slice of ruleset.exempt (context indices) */
     unsigned line;                 /* of the "rule" line, for diagnostics */

@@ -22,12 +22,19 @@
  *   2. a rule with a `boundary` drops a hit that a word character (word:
  *      [a-z0-9]; digit: [0-9]) touches in the ORIGINAL text: the normalised
  *      character just before (after) the hit is one, so is the hit's own
- *      first (last) character, nothing was dropped between the two in the
- *      original (their spans meet), and both are written in the same form
- *      (ASCII, CJK, or one other 256-block: full-width, circled...).  So
- *      `meth` misses "method" but
+ *      first (last) character, and either nothing was dropped between the
+ *      two in the original (their spans meet), or the hit is spelled out
+ *      with the same separator there as between its own edge characters
+ *      and the neighbour is spelled out too ("m-e-t-h-o-d").  Two letters
+ *      touch whatever their script ("mеthоd" with Cyrillic о); two digits
+ *      only when written in the same form (ASCII, CJK, or one other
+ *      256-block: full-width, circled...).  So `meth` misses "method" but
  *      finds "METH for sale", and a phone number misses the middle of an
  *      order number or of "155 160 165 170" but finds "138 0013 8000";
+ *      a rule with `repeat required` drops a hit none of whose characters
+ *      came from a collapsed run of the original (`weed` misses "we'd");
+ *      and any two-character hit whose characters a clause mark (，。！？；)
+ *      separates inside running text is dropped ("我要A，货到付款");
  *   3. unless the text is in a domain (a domain cue occurs, or the caller
  *      names a declared domain), each context in the rule's `exempt` list
  *      whose cue lies within `window` characters of the hit applies:
@@ -220,14 +227,56 @@ static uint32_t form_at(const uint8_t *orig, uint32_t o)
     return cp >= 0x3000 && cp <= 0x9FFF ? 1 : (cp >> 8) + 2;
 }
 
-/* Do normalised bytes a and b = a + 1, both of the class, touch in the
- * original: nothing dropped between their characters (or one character
- * gave both), and the same written form? */
-static bool meet(const struct lc_norm *n, const uint8_t *orig, size_t a, uint8_t mode)
+/* Are normalised bytes a and a + 1 both of the class and of one word if
+ * nothing separates them?  Two letters always are, whatever their script or
+ * form: a Cyrillic о inside "mеthоd" is a letter of that word.  A digit
+ * needs the same written form as its neighbour (see form_at). */
+static bool joined(const struct lc_norm *n, const uint8_t *orig, size_t a, uint8_t mode)
 {
     const uint8_t *t = (const uint8_t *)n->text;
-    return bound_char(t[a], mode) && bound_char(t[a + 1], mode) && n->end[a] >= n->start[a + 1] &&
-           form_at(orig, n->start[a]) == form_at(orig, n->start[a + 1]);
+    if (!bound_char(t[a], mode) || !bound_char(t[a + 1], mode))
+        return false;
+    if ((unsigned)(t[a] - 'a') < 26u && (unsigned)(t[a + 1] - 'a') < 26u)
+        return true;
+    return form_at(orig, n->start[a]) == form_at(orig, n->start[a + 1]);
+}
+
+/* Nothing dropped between the characters of normalised bytes a and a + 1
+ * (or one character gave both). */
+static bool adjacent(const struct lc_norm *n, size_t a)
+{
+    return n->end[a] >= n->start[a + 1];
+}
+
+/* Are the original bytes dropped between normalised bytes a, a + 1 the same
+ * (and not none) as between b, b + 1? */
+static bool same_gap(const struct lc_norm *n, const uint8_t *orig, size_t a, size_t b)
+{
+    uint32_t la = n->start[a + 1] - n->end[a], lb = n->start[b + 1] - n->end[b];
+    return !adjacent(n, a) && !adjacent(n, b) && la == lb &&
+           memcmp(orig + n->end[a], orig + n->end[b], la) == 0;
+}
+
+/* Does a character of the class touch the hit [s, e) at the join a, a + 1
+ * (a = s - 1 or a = e - 1) in the original?  It does when nothing separates
+ * them; or when the hit is spelled out (the same separator between its two
+ * characters at that edge as at the join: "m-e-t-h-o-d") and the neighbour
+ * is spelled out the same way rather than starting a word of its own
+ * ("m e t h for sale" still hits). */
+static bool meet(const struct lc_norm *n, const uint8_t *orig, uint32_t s, uint32_t e, size_t a,
+                 uint8_t mode)
+{
+    if (!joined(n, orig, a, mode))
+        return false;
+    if (adjacent(n, a))
+        return true;
+    if (e - s < 2)
+        return false;
+    if (a + 1 == s) /* left edge: compare with the hit's first join */
+        return joined(n, orig, s, mode) && same_gap(n, orig, a, s) &&
+               !(a > 0 && joined(n, orig, a - 1, mode) && adjacent(n, a - 1));
+    return joined(n, orig, a - 1, mode) && same_gap(n, orig, a, a - 1) &&
+           !(a + 2 < n->len && joined(n, orig, a + 1, mode) && adjacent(n, a + 1));
 }
 
 /* Step 2 of deciding a hit (see the top): does a character of the class
@@ -235,7 +284,66 @@ static bool meet(const struct lc_norm *n, const uint8_t *orig, size_t a, uint8_t
 static bool touches(const struct lc_norm *n, const uint8_t *orig, uint32_t s, uint32_t e,
                     uint8_t mode)
 {
-    return (s > 0 && meet(n, orig, s - 1, mode)) || (e < n->len && meet(n, orig, e - 1, mode));
+    return (s > 0 && meet(n, orig, s, e, s - 1, mode)) ||
+           (e < n->len && meet(n, orig, s, e, e - 1, mode));
+}
+
+/* `repeat required`: does one normalised character of the hit [s, e) come
+ * from two or more original characters (a collapsed run: "weed", "w e e d",
+ * "wееd"), not counting combining marks U+0300..U+036F (é = e + U+0301)? */
+static bool covers_repeat(const struct lc_norm *n, const uint8_t *orig, uint32_t s, uint32_t e)
+{
+    for (uint32_t i = s; i < e; i++) {
+        if (i > s && n->start[i] == n->start[i - 1])
+            continue; /* another byte of the same character */
+        unsigned chars = 0;
+        for (uint32_t o = n->start[i]; o < n->end[i]; o++) {
+            if ((orig[o] & 0xC0) == 0x80)
+                continue;
+            bool mark = orig[o] == 0xCC || (orig[o] == 0xCD && o + 1 < n->end[i] &&
+                                             orig[o + 1] < 0xB0);
+            chars += !mark;
+        }
+        if (chars >= 2)
+            return true;
+    }
+    return false;
+}
+
+/* Does p (left bytes of the original) start with a clause mark ，。！？；? */
+static bool clause_mark_at(const uint8_t *p, size_t left)
+{
+    if (left < 3)
+        return false;
+    if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x82) /* 。 */
+        return true;
+    return p[0] == 0xEF && p[1] == 0xBC &&
+           (p[2] == 0x8C || p[2] == 0x81 || p[2] == 0x9F || p[2] == 0x9B); /* ，！？； */
+}
+
+/* Step 2b: is a two-character hit split by a clause mark inside running
+ * text ("我要A，货到付款": style A, then cash on delivery, is not A货)?  Its
+ * two characters must have a clause mark between them in the original, and
+ * each must touch the text on its other side (no gap), so the writer is not
+ * spacing out every character ("加，V，我" and a bare "加，V" still hit).
+ * Longer hits are never split this way: "加，微，信" is 加微信. */
+static bool split_by_clause(const struct lc_norm *n, const uint8_t *orig, uint32_t s, uint32_t e)
+{
+    const uint8_t *t = (const uint8_t *)n->text;
+    uint32_t k = s + 1; /* start of the second character */
+    while (k < e && (t[k] & 0xC0) == 0x80)
+        k++;
+    if (k >= e || s == 0 || e >= n->len)
+        return false;
+    for (uint32_t j = k + 1; j < e; j++)
+        if ((t[j] & 0xC0) != 0x80)
+            return false; /* three characters or more */
+    if (adjacent(n, k - 1) || !adjacent(n, s - 1) || !adjacent(n, e - 1))
+        return false;
+    for (uint32_t o = n->end[k - 1]; o < n->start[k]; o++)
+        if (clause_mark_at(orig + o, n->start[k] - o))
+            return true;
+    return false;
 }
 
 static bool in_domain(const struct lc_ruleset *rs, const struct lc_scanner *sc, const char *domain)
@@ -346,14 +454,19 @@ static size_t decide(const struct lc_ruleset *rs, struct lc_scanner *sc,
         *ctx_nomem = true;
         return 0;
     }
-    /* 2. boundaries (the map is needed, so after it) */
+    /* 2. boundaries and clause marks (the map is needed, so after it) */
     size_t kept = 0;
+    const uint8_t *orig = (const uint8_t *)item->text;
     for (size_t i = 0; i < sc->nrh; i++) {
         const struct occ *h = &sc->rh[i];
         uint8_t mode = rs->rules[h->ref].boundary;
-        if (mode == BOUND_NONE ||
-            !touches(&sc->norm, (const uint8_t *)item->text, h->s, h->e, mode))
-            sc->rh[kept++] = *h;
+        if (mode != BOUND_NONE && touches(&sc->norm, orig, h->s, h->e, mode))
+            continue;
+        if (rs->rules[h->ref].repeat && !covers_repeat(&sc->norm, orig, h->s, h->e))
+            continue;
+        if (split_by_clause(&sc->norm, orig, h->s, h->e))
+            continue;
+        sc->rh[kept++] = *h;
     }
     sc->nrh = kept;
     for (size_t i = 0; i < sc->nrh; i++) {

@@ -10,8 +10,13 @@
  *     then the text or a non-ASCII character follows: "138-OO13-8OOO",
  *     "8OOO加我"), or starts one (at the start of the text or after a
  *     non-ASCII character, and at least 3 digits follow: "l38..." after
- *     "电话").  Ends and starts need the 3 digits so that "2L", "1.5L装" and
- *     "o1" stay letters.  A run after a digit is written as letters and
+ *     "电话"; or after a Latin letter and a dropped separator, and then at
+ *     least 6 digits follow: "tel：l86-O2l3-7759").  Ends and starts need the
+ *     digits so that "2L", "1.5L装", "o1" and "ab l380" stay letters.  A
+ *     run after a letter and a separator that repeats the letter ("tel：l")
+ *     is written although repeats collapse, and taken out again if it
+ *     turns out to be letters, so the result is then what collapsing would
+ *     have given.  A run after a digit is written as letters and
  *     rewritten in place once decided; it has the same length either way,
  *     and its letters do not collapse until it is known to be letters.  A
  *     run that may start digits collapses as it is written (like any
@@ -136,6 +141,10 @@ struct writer {
     size_t head;     /* start of an o/l/i run that may start digits, or NO_RUN */
     size_t head_end; /* where that run ends */
     size_t head_digits; /* digits written after it */
+    size_t head_min; /* digits it needs after it to become digits */
+    bool head_dup;   /* its first character repeats the one before it (the
+                        separator between them kept it from collapsing) */
+    bool sep;        /* a character was dropped since the last one written */
     uint32_t last;   /* last written code point, or NO_CHAR */
 };
 
@@ -181,6 +190,8 @@ INLINE void widen(struct writer *w, uint32_t e, const bool map)
 }
 
 #define LOOK_MIN_DIGITS 3 /* digits a run must end or start to become digits */
+#define LOOK_MIN_AFTER_WORD 6 /* ... when it starts them after a letter and a
+                                 separator: a phone number, not "ab l380" */
 
 static void to_digits(struct writer *w, size_t from, size_t to)
 {
@@ -201,10 +212,42 @@ static void run_to_digits(struct writer *w)
 /* Enough digits after a run that may start digits: it does. */
 INLINE void check_head(struct writer *w)
 {
-    if (w->head != NO_RUN && w->head_digits >= LOOK_MIN_DIGITS) {
+    if (w->head != NO_RUN && w->head_digits >= w->head_min) {
         to_digits(w, w->head, w->head_end);
         w->head = NO_RUN;
     }
+}
+
+/* A run that may start digits turned out to be letters.  If its first
+ * character repeats the letter before it, it is taken out (the bytes
+ * written after it move back one), as collapsing would have done. */
+static void drop_head(struct writer *w, const bool map)
+{
+    size_t h = w->head;
+    w->head = NO_RUN;
+    if (!w->head_dup)
+        return;
+    w->head_dup = false;
+    size_t tail = w->o - h - 1;
+    memmove(w->text + h, w->text + h + 1, tail);
+    if (map) {
+        w->end[h - 1] = w->end[h];
+        memmove(w->start + h, w->start + h + 1, tail * sizeof *w->start);
+        memmove(w->end + h, w->end + h + 1, tail * sizeof *w->end);
+    }
+    if (w->run != NO_RUN && w->run > h)
+        w->run--;
+    w->o--;
+    w->last_pos--;
+}
+
+static void start_head(struct writer *w, size_t min, bool dup)
+{
+    w->head = w->o;
+    w->head_end = w->o;
+    w->head_digits = 0;
+    w->head_min = min;
+    w->head_dup = dup;
 }
 
 /* A pending run turned out to be letters: collapse its repeats now. */
@@ -254,6 +297,15 @@ INLINE void end_run(struct writer *w, const bool map)
  * run that may start them: "l39OOOO"). */
 INLINE void end_run_at_edge(struct writer *w, const bool map)
 {
+    if (w->head != NO_RUN && w->head_min > LOOK_MIN_DIGITS) {
+        /* a head after a letter counts only with all its digits */
+        if (w->digits >= LOOK_MIN_DIGITS)
+            run_to_digits(w);
+        else
+            end_run(w, map);
+        check_head(w);
+        return;
+    }
     size_t before = w->digits + (w->head != NO_RUN ? w->head_end - w->head : 0);
     if (before >= LOOK_MIN_DIGITS) {
         run_to_digits(w);
@@ -268,6 +320,8 @@ INLINE void end_run_at_edge(struct writer *w, const bool map)
 
 INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, const bool map)
 {
+    bool sep = w->sep;
+    w->sep = false;
     if (is_digit(c)) {
         if (w->run != NO_RUN)
             run_to_digits(w);
@@ -294,12 +348,14 @@ INLINE void emit_ascii(struct writer *w, uint8_t c, uint32_t s, uint32_t e, cons
     }
     w->digits = 0;
     if (w->head != NO_RUN && (!look || w->head_digits))
-        w->head = NO_RUN; /* letters, not the start of digits */
-    else if (look && w->head == NO_RUN && (w->last == NO_CHAR || w->last >= 0x80)) {
-        w->head = w->o;
-        w->head_digits = 0;
+        drop_head(w, map); /* letters, not the start of digits */
+    else if (look && w->head == NO_RUN) {
+        if (w->last == NO_CHAR || w->last >= 0x80)
+            start_head(w, LOOK_MIN_DIGITS, false);
+        else if (sep) /* after a letter (a digit took the run path above) */
+            start_head(w, LOOK_MIN_AFTER_WORD, c == w->last);
     }
-    if (c == w->last) {
+    if (c == w->last && !(w->head_dup && w->head == w->o)) {
         widen(w, e, map);
         return;
     }
@@ -315,8 +371,10 @@ INLINE void emit_wide(struct writer *w, uint32_t cp, const uint8_t *u, unsigned 
 {
     if (w->run != NO_RUN)
         end_run_at_edge(w, map);
+    w->sep = false;
     w->digits = 0;
-    w->head = NO_RUN;
+    if (w->head != NO_RUN)
+        drop_head(w, map);
     if (cp == w->last) {
         widen(w, e, map);
         return;
@@ -369,6 +427,8 @@ INLINE void emit_folded(struct writer *w, const struct lc_fold *t, uint32_t v, u
             widen(w, e, map);
     } else if (v != LC_FOLD_DROP) {
         emit_cp(w, v, s, e, map);
+    } else {
+        w->sep = true;
     }
 }
 
@@ -458,7 +518,7 @@ INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, si
         goto out;
     }
     struct writer w = {(uint8_t *)out->text, out->start, out->end, 0, 0, NO_RUN, 0, NO_RUN, 0,
-                       0, NO_CHAR};
+                       0, LOOK_MIN_DIGITS, false, false, NO_CHAR};
     const uint8_t *base = (const uint8_t *)in;
     /* Room is checked against a local limit: out->cap itself would be
      * loaded again after every byte stored (a byte store may alias it). */
@@ -482,6 +542,8 @@ INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, si
             i++;
             if (c)
                 emit_ascii(&w, c, s, s + 1, map);
+            else
+                w.sep = true;
             continue;
         }
         unsigned n = decode(p, len - i, &cp);
@@ -509,6 +571,8 @@ INLINE enum lc_err normalize(const char *in, size_t len, struct lc_norm *out, si
     }
     if (w.run != NO_RUN)
         end_run_at_edge(&w, map);
+    if (w.head != NO_RUN)
+        drop_head(&w, map);
     out->text[w.o] = '\0';
     out->len = w.o;
     out->mapped = map;

@@ -28,7 +28,9 @@
  *     also a run that ends a digit run of 3 or more at the end of the text
  *     or before a non-ASCII character (138OO13800O -> 13800138000), or
  *     starts one, at the start or after a non-ASCII character, when 3
- *     digits follow (电话l38 -> 电话138..., but 2L and o1 stay);
+ *     digits follow (电话l38 -> 电话138..., but 2L and o1 stay), or after
+ *     a Latin letter and a dropped separator when 6 digits follow
+ *     (tel：l86-O2l3-7759 -> tel18602137759, but "ab l380" stays);
  *   - repeat collapse: a run of the same non-digit character becomes one,
  *     so "hello" -> "helo" and 加加微信 -> 加微信; digits never collapse.
  * Characters are compared after noise removal, so "微 微" collapses and

@@ -412,6 +412,25 @@ static void test_digit_lookalikes_at_the_ends_of_digit_runs(void **state)
     expect("ll38000", "138000"); /* a leading run collapses as it is written */
 }
 
+/* After a Latin letter and a separator, a run starts digits only before a
+ * phone-length number (6 digits or more), and when it repeats the letter
+ * before it ("tel：l") it is not lost to repeat collapse. */
+static void test_digit_lookalikes_start_a_number_after_a_word_and_a_separator(void **state)
+{
+    expect("tel：l86-O2l3-7759", "tel18602137759");
+    expect("tel: l3800138000", "tel13800138000");
+    expect("phone：O2l3-7759", "phone02137759");
+    expect("call\u200bl380013", "cal1380013"); /* a zero-width separator too */
+    expect("tel：l8x", "tel8x");     /* letters: the repeat collapses after all */
+    expect("tel：lx", "telx");
+    expect("tel：l", "tel");
+    expect("tel：l86电话", "tel86电话"); /* too few digits */
+    expect("tel：ll86", "tel86");
+    expect("size: l 42", "sizel42");
+    expect("ok I 100% agree", "oki100agre"); /* the run must start a long number */
+    expect("tell86021", "tel86021"); /* no separator: an ordinary letter */
+}
+
 static void test_digit_lookalikes_elsewhere_stay_letters(void **state)
 {
     expect("2L", "2l");       /* too few digits before a trailing run */
@@ -853,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_ten_is_not_converted),
         cmocka_unit_test(test_digit_lookalikes_between_digits_become_digits),
         cmocka_unit_test(test_digit_lookalikes_elsewhere_stay_letters),
+        cmocka_unit_test(test_digit_lookalikes_start_a_number_after_a_word_and_a_separator),
         cmocka_unit_test(test_repeats_collapse_to_one),
         cmocka_unit_test(test_digits_never_collapse),
         cmocka_unit_test(test_each_output_byte_maps_to_its_source_character),
