@@ -10,11 +10,11 @@ LC_EVASION_CASES=heldout.tsv and these thresholds:
 
   * recall >= 0.95 for every evasion kind, the gate cases.tsv has (reached
     after the fixes: 0.968 to 1.000, so one more miss in the fullwidth,
-    numerals or homoglyph kind fails it).  Four misses remain that a
+    numerals or homoglyph kind fails it).  Three misses remain that a
     keyword engine cannot reasonably see: "１：１" (normalisation drops the
     ':', and "11" is every other number), "No.l" ("no l" is ordinary
-    English), a rumour without an insult word, and "ΑΑΑ quality" (repeat
-    collapse makes it "a quality");
+    English) and a rumour without an insult word ("ΑΑΑ quality" is caught
+    since the 'repeat required' rules of 2026-11-26);
   * benign false positives < 1 % (reached: 0 of 340).
 
 Run: python3 test_evasion_heldout.py PATH_TO_livecomply
