@@ -12,7 +12,13 @@
 # default 5), BIG (records in the big log; default 10000000, 0 skips it),
 # PROOFS (inclusion proofs timed; default 100000), WORK (work dir; default
 # /tmp/lc-bench-archive; every data directory in it is deleted and made
-# anew), KEEP=1 keeps the big log between runs (rebuilt only if missing).
+# anew), KEEP=1 keeps the big log between runs (rebuilt only if missing),
+# BUILD (a release build directory to use instead of the release preset's
+# build/release, e.g. one's own; it must already be configured), TASKSET
+# (CPU list to pin every benchmark process to, e.g. 0-1; default none).
+#
+# Also runs wake_floor.c: 64 threads that only sleep and are woken, the
+# ceiling for 64 blocking writers on the machine.
 #
 # Last line: archive_vs_sqlite=<x> appends_per_s=<n>  (64 writers; x is
 # the median over rounds of the round's own ratio, n the median appends/s).
@@ -27,6 +33,8 @@ BIG=${BIG:-10000000}
 PROOFS=${PROOFS:-100000}
 WORK=${WORK:-/tmp/lc-bench-archive}
 KEEP=${KEEP:-0}
+BUILD=${BUILD:-}
+TASKSET=${TASKSET:-}
 
 for t in cmake gcc python3 df; do
     command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 2; }
@@ -36,22 +44,31 @@ mkdir -p "$WORK"
 T0=$(date +%s)
 
 # ---- build --------------------------------------------------------------
-if [ ! -f "$ROOT/build/release/build.ninja" ]; then
-    (cd "$ROOT" && cmake --preset release >/dev/null)
+if [ -n "$BUILD" ]; then
+    cmake --build "$BUILD" --target lc >/dev/null || {
+        echo "build failed (cmake --build $BUILD --target lc)" >&2; exit 2; }
+else
+    BUILD=$ROOT/build/release
+    if [ ! -f "$BUILD/build.ninja" ]; then
+        (cd "$ROOT" && cmake --preset release >/dev/null)
+    fi
+    (cd "$ROOT" && cmake --build --preset release >/dev/null) || {
+        echo "release build failed (cd $ROOT && cmake --build --preset release)" >&2; exit 2; }
 fi
-(cd "$ROOT" && cmake --build --preset release >/dev/null) || {
-    echo "release build failed (cd $ROOT && cmake --build --preset release)" >&2; exit 2; }
 BIN=$WORK/bench_archive
 gcc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-    -I"$ROOT/src" "$HERE/bench_archive.c" "$ROOT/build/release/liblc.a" \
-    -lhs -lutf8proc -ljansson -lsodium -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
+    -I"$ROOT/src" "$HERE/bench_archive.c" "$BUILD/liblc.a" \
+    -lhs -lutf8proc -ljansson -lsodium -lcrypto -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
+gcc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra "$HERE/wake_floor.c" -lpthread -o "$WORK/wake_floor"
+PIN=()
+[ -z "$TASKSET" ] || PIN=(taskset -c "$TASKSET")
 
 RES=$WORK/results-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RES"
 
 run() {  # name cmd... : keeps the RESULT line in $RES/name.json
     local name=$1; shift
-    "$@" >"$RES/$name.out" 2>"$RES/$name.err" || {
+    "${PIN[@]}" "$@" >"$RES/$name.out" 2>"$RES/$name.err" || {
         echo "FAILED: $name" >&2; cat "$RES/$name.err" >&2; exit 1; }
     grep '^RESULT ' "$RES/$name.out" | tail -1 | cut -c8- >"$RES/$name.json"
 }
@@ -78,6 +95,8 @@ for R in $(seq 1 "$ROUNDS"); do
              "SQLite batch $B $(field "$RES/sqlite-$T-$R.json" rows_per_s)/s" >&2
     done
 done
+# the floor: 64 threads that only sleep and are woken in one batch, no I/O
+run "wake-floor" "$WORK/wake_floor" 64 "$SECONDS_PER"
 D=$WORK/log-keyed
 rm -rf "$D"
 run "keyed-64" "$BIN" appends "$D" 64 "$SECONDS_PER" keyed
@@ -140,6 +159,10 @@ print("%-9s %12.0f %9.1f   (one writer thread, %s records per lc_seglog_append c
       " log/SQLite %.2f)" % ("1 x batch", med(x["appends_per_s"] for x in sh), med(x["records_per_commit"] for x in sh),
                              "/".join(str(x["per_call"]) for x in sh),
                              med(a["appends_per_s"] / b["rows_per_s"] for a, b in zip(sh, sq64))))
+f = load("wake-floor")
+print("%-9s %12.0f   (64 threads that only sleep on a futex and are woken in one batch, no I/O: the"
+      " ceiling for 64 blocking writers here; %.2f us CPU per wakeup, %.2f CPUs busy)"
+      % ("wake only", f["wakeups_per_s"], f["cpu_us_per_wakeup"], f["cpus_busy"]))
 s = load("sqlite-1-1")
 print("(records: %.0f-byte JSON chat events; log: one record per lc_seglog_append call, append returns after"
       " fdatasync; SQLite %s: WAL, synchronous=FULL, one writer, BEGIN IMMEDIATE..COMMIT of <batch> rows,"

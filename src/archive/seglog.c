@@ -14,9 +14,18 @@
  * FUTEX_WAKE.  Measured with 64 writers on 2 cores, waking is what limits
  * throughput: a semaphore post per follower costs a system call (and an
  * IPI) each, and one broadcast condition variable for all appenders would
- * also wake the next group's appenders every time a group lands.  When a
- * group has keys, a helper thread fdatasyncs keys.dat while the leader
- * syncs the segment.
+ * also wake the next group's appenders every time a group lands.  Tried
+ * and dropped (64 writers, 2 cores, bench/archive/README.md): two groups'
+ * fdatasyncs in flight at once (the disk does 10k syncs/s two at a time
+ * against 6k alone) split the writers into three groups of ~19 instead of
+ * two of ~40 and lost a third of the throughput; a leader that stays on to
+ * commit the next group itself (waking one follower to relay the rest), an
+ * adaptive mutex, and a leader that waits for a bigger group gained
+ * nothing measurable.  The bound is the sleep and wakeup each blocking
+ * append costs: a bare futex round of 64 threads costs 4-5 us of CPU per
+ * wakeup on this VM, most of an append's 7-8 us.  When a group has keys,
+ * a helper thread fdatasyncs keys.dat while the leader syncs the
+ * segment.
  *
  * Segments and keys.dat grow in preallocated runs of zeros (written and
  * synced with the data that first passes the old end), because an

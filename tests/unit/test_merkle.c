@@ -1,7 +1,8 @@
 /* test_merkle.c -- unit tests for src/archive/merkle.c: RFC 6962 hashing
  * vectors, every transparency-dev/merkle proof case file, an exhaustive
  * generator-versus-verifier sweep, the negative probes of archive.md
- * section 7, and a million-leaf tree against a naive recursive MTH.
+ * section 7, a million-leaf tree against a naive recursive MTH, and the
+ * hash wrappers against an independent SHA-256 on each of their paths.
  *
  * The vectors are read from $LC_TEST_DATA/merkle-testdata (a copy of the
  * upstream data, see its README.md).  Hashes of the wrong length in those
@@ -279,6 +280,46 @@ static void leaf_and_node_hashes_match_rfc6962_vectors(void **state)
     lc_merkle_node_hash(a, b, got);
     assert_memory_equal(got, manual, H);
     json_decref(vec);
+}
+
+/* merkle.c hashes with libcrypto: small leaves in one call from a stack
+ * copy, leaves from 4096 bytes up streamed.  Both paths, at the sizes
+ * around the switch and around SHA-256's 64-byte blocks, must give what an
+ * independent SHA-256 (libsodium's) gives for 0x00 || data. */
+static void leaf_and_plain_hashes_match_an_independent_sha256_at_every_path(void **state)
+{
+    static const size_t sizes[] = {0,    1,    54,   55,   56,    63,    64,    65,
+                                   330,  4094, 4095, 4096, 4097, 65536, 70001, 1u << 20};
+    size_t max = 1u << 20;
+    uint8_t *data = malloc(max), *pre = malloc(max + 1);
+    assert_non_null(data);
+    assert_non_null(pre);
+    for (size_t i = 0; i < max; i++)
+        data[i] = (uint8_t)(i * 131 + (i >> 9));
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        hash want, got;
+        pre[0] = 0x00;
+        memcpy(pre + 1, data, n);
+        crypto_hash_sha256(want, pre, n + 1);
+        lc_merkle_leaf_hash(data, n, got);
+        assert_memory_equal(got, want, H);
+        crypto_hash_sha256(want, data, n);
+        lc_merkle_hash(data, n, got);
+        assert_memory_equal(got, want, H);
+    }
+    hash a, b, want, got;
+    uint8_t cat[1 + 2 * H];
+    memcpy(a, data, H);
+    memcpy(b, data + H, H);
+    cat[0] = 0x01;
+    memcpy(cat + 1, a, H);
+    memcpy(cat + 1 + H, b, H);
+    crypto_hash_sha256(want, cat, sizeof cat);
+    lc_merkle_node_hash(a, b, got);
+    assert_memory_equal(got, want, H);
+    free(data);
+    free(pre);
 }
 
 static void roots_of_sizes_0_to_8_match_vectors(void **state)
@@ -729,6 +770,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_tree_root_is_sha256_of_nothing),
         cmocka_unit_test(leaf_and_node_hashes_match_rfc6962_vectors),
+        cmocka_unit_test(leaf_and_plain_hashes_match_an_independent_sha256_at_every_path),
         cmocka_unit_test(roots_of_sizes_0_to_8_match_vectors),
         cmocka_unit_test(every_inclusion_case_file_gives_its_verdict),
         cmocka_unit_test(every_consistency_case_file_gives_its_verdict),
