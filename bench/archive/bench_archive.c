@@ -6,8 +6,13 @@
  *       group size (records per commit) and per-call latency.  keyed: every
  *       record has a key.
  *   bench_archive sqlite PATH BATCH SECONDS
- *       the peer: the same records into SQLite (WAL, synchronous=FULL), one
- *       writer, BATCH rows per transaction.
+ *       the grouped peer: the same records into SQLite (WAL,
+ *       synchronous=FULL), one writer, BATCH rows per transaction.
+ *   bench_archive sqlite-writers PATH THREADS PER_TXN SECONDS
+ *       the same-writers peer: THREADS writer threads, each with its own
+ *       connection (WAL, synchronous=FULL, busy_timeout 5000 ms), each
+ *       committing PER_TXN rows per BEGIN IMMEDIATE .. COMMIT, as each of
+ *       our writers appends PER_CALL records per call.
  *   bench_archive build DIR N THREADS BATCH
  *       appends N records in calls of BATCH records from THREADS threads.
  *   bench_archive proofs DIR COUNT
@@ -266,6 +271,173 @@ static int run_sqlite(const char *path, int batch, double seconds)
     return 0;
 }
 
+/* ---- the SQLite peer with our concurrency ------------------------------------
+ *
+ * The literal reading of "the same records in batches of the same size" at
+ * N concurrent writers: N threads, one connection each, set up as the
+ * project's store sets SQLite up for writes (busy_timeout, BEGIN IMMEDIATE),
+ * each transaction holding what one of our writers hands the log per call.
+ * Connections are opened before the clock starts (our log is open before
+ * its writers start too); a transaction counts if its COMMIT returned inside
+ * the timed window, so a thread still asleep in the busy handler when the
+ * window closes neither adds rows nor stretches the time. */
+
+#define SQW_BUSY_MS 5000 /* as src/store/sqlite.c */
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+struct sqw {
+    const char *path;
+    int id, per_txn;
+    pthread_barrier_t *ready;
+    atomic_bool *stop;
+    atomic_ullong *from, *until; /* the timed window, ns; until = UINT64_MAX while open */
+    uint64_t rows, txns, busy;   /* inside the window; busy = BEGINs that timed out */
+    float *lat; /* µs from BEGIN to the end of COMMIT, up to cap; committed ones only */
+    size_t nlat, cap;
+};
+
+static bool sqw_begin(sqlite3 *db, uint64_t *busy)
+{
+    for (;;) {
+        int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return true;
+        if (rc != SQLITE_BUSY) {
+            fprintf(stderr, "sqlite BEGIN IMMEDIATE: %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+        (*busy)++; /* waited busy_timeout in vain: try again, as a caller would */
+    }
+}
+
+static void *sqw_loop(void *arg)
+{
+    struct sqw *w = arg;
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    if (sqlite3_open(w->path, &db) != SQLITE_OK) {
+        fprintf(stderr, "sqlite open %s\n", w->path);
+        exit(1);
+    }
+    sqlite3_busy_timeout(db, SQW_BUSY_MS);
+    sq(db, "PRAGMA synchronous=FULL"); /* per connection; WAL is set in the file */
+    if (sqlite3_prepare_v2(db, "INSERT INTO ev(body) VALUES (?)", -1, &ins, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sqlite prepare: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    uint64_t i = (uint64_t)w->id * 977;
+    pthread_barrier_wait(w->ready);
+    while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
+        uint64_t busy = 0, t0 = now_ns();
+        sqw_begin(db, &busy);
+        for (int k = 0; k < w->per_txn; k++) {
+            size_t r = (size_t)(i++ % NREC);
+            sqlite3_bind_blob(ins, 1, recs[r], (int)rec_lens[r], SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE) {
+                fprintf(stderr, "sqlite insert: %s\n", sqlite3_errmsg(db));
+                exit(1);
+            }
+            sqlite3_reset(ins);
+        }
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            fprintf(stderr, "sqlite COMMIT: %s\n", sqlite3_errmsg(db));
+            exit(1);
+        }
+        uint64_t t1 = now_ns();
+        if (t1 < atomic_load(w->from) || t1 > atomic_load(w->until))
+            continue;
+        w->rows += (uint64_t)w->per_txn;
+        w->txns++;
+        w->busy += busy;
+        if (w->nlat < w->cap)
+            w->lat[w->nlat++] = (float)((double)(t1 - t0) / 1e3);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+static int run_sqlite_writers(const char *path, int threads, int per_txn, double seconds)
+{
+    sqlite3 *db;
+    if (threads < 1 || per_txn < 1 || sqlite3_open(path, &db) != SQLITE_OK) {
+        fprintf(stderr, "sqlite-writers: bad arguments or cannot open %s\n", path);
+        return 1;
+    }
+    sq(db, "PRAGMA journal_mode=WAL");
+    sq(db, "CREATE TABLE IF NOT EXISTS ev(id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+    atomic_bool stop = false;
+    atomic_ullong from = UINT64_MAX, until = UINT64_MAX;
+    pthread_barrier_t ready;
+    pthread_barrier_init(&ready, NULL, (unsigned)threads + 1);
+    struct sqw *w = calloc((size_t)threads, sizeof *w);
+    pthread_t *t = calloc((size_t)threads, sizeof *t);
+    for (int k = 0; k < threads; k++) {
+        w[k] = (struct sqw){path, k, per_txn, &ready, &stop, &from, &until, 0, 0, 0, NULL, 0,
+                            2000000 / (size_t)threads};
+        w[k].lat = malloc(w[k].cap * sizeof(float));
+        pthread_create(&t[k], NULL, sqw_loop, &w[k]);
+    }
+    pthread_barrier_wait(&ready);
+    sleep_s(0.3); /* warm-up, as the log's: the WAL file exists and has grown */
+    uint64_t t0 = now_ns();
+    atomic_store(&from, t0);
+    sleep_s(seconds);
+    uint64_t t1 = now_ns();
+    atomic_store(&until, t1);
+    atomic_store(&stop, true);
+    for (int k = 0; k < threads; k++)
+        pthread_join(t[k], NULL);
+    /* the busy handler sleeps in steps of milliseconds while the writer that
+     * holds the lock takes it again at once: how evenly the rows are spread
+     * over the threads says whether all of them were really writing */
+    uint64_t rows = 0, txns = 0, busy = 0, rmin = UINT64_MAX, rmax = 0, starved = 0;
+    size_t nl = 0, at = 0;
+    for (int k = 0; k < threads; k++) {
+        rmin = w[k].rows < rmin ? w[k].rows : rmin;
+        rmax = w[k].rows > rmax ? w[k].rows : rmax;
+        starved += w[k].rows == 0;
+        rows += w[k].rows;
+        txns += w[k].txns;
+        busy += w[k].busy;
+        nl += w[k].nlat;
+    }
+    float *all = malloc((nl ? nl : 1) * sizeof(float));
+    for (int k = 0; k < threads; k++) {
+        memcpy(all + at, w[k].lat, w[k].nlat * sizeof(float));
+        at += w[k].nlat;
+        free(w[k].lat);
+    }
+    qsort(all, nl, sizeof(float), cmp_float);
+    double el = (double)(t1 - t0) / 1e9;
+    printf("RESULT {\"threads\":%d,\"per_txn\":%d,\"seconds\":%.3f,\"rows\":%llu,"
+           "\"rows_per_s\":%.0f,\"txns_per_s\":%.0f,\"busy_timeouts\":%llu,"
+           "\"lat_p50_us\":%.0f,\"lat_p99_us\":%.0f,\"thread_rows_min\":%llu,"
+           "\"thread_rows_max\":%llu,\"threads_no_commit\":%llu,\"sqlite\":\"%s\"}\n",
+           threads, per_txn, el, (unsigned long long)rows, (double)rows / el,
+           (double)txns / el, (unsigned long long)busy, nl ? all[nl / 2] : 0.0,
+           nl ? all[nl * 99 / 100] : 0.0, (unsigned long long)rmin, (unsigned long long)rmax,
+           (unsigned long long)starved, sqlite3_libversion());
+    free(all);
+    free(w);
+    free(t);
+    pthread_barrier_destroy(&ready);
+    sqlite3_close(db);
+    return 0;
+}
+
 /* ---- a big log: build, proofs, verify -------------------------------------- */
 
 struct builder {
@@ -422,6 +594,8 @@ int main(int argc, char **argv)
                            argc > 5 && !strcmp(argv[5], "keyed"), argc > 6 ? atoi(argv[6]) : 1);
     if (argc == 5 && !strcmp(argv[1], "sqlite"))
         return run_sqlite(argv[2], atoi(argv[3]), atof(argv[4]));
+    if (argc == 6 && !strcmp(argv[1], "sqlite-writers"))
+        return run_sqlite_writers(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
     if (argc == 6 && !strcmp(argv[1], "build"))
         return run_build(argv[2], strtoull(argv[3], NULL, 10), atoi(argv[4]),
                          (size_t)atoi(argv[5]));

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/archive/run.sh -- the archive log benchmark: durable appends/s at 1, 8
-# and 64 writer threads next to SQLite (WAL, synchronous=FULL) committing
-# the same records in transactions of the group size our log reached at that
-# writer count; inclusion-proof time and recovery time in a 10-million-record
-# log; full-log verify MB/s.
+# and 64 writer threads next to two SQLite peers (WAL, synchronous=FULL)
+# inserting the same records: "same writers" (as many writer threads as ours,
+# one connection each, BEGIN IMMEDIATE, one transaction per record as each of
+# our writers appends one record per call) and "same group" (one writer,
+# transactions of the group size our log reached at that writer count);
+# inclusion-proof time and recovery time in a 10-million-record log;
+# full-log verify MB/s.
 #
 #   bench/archive/run.sh
 #
@@ -20,8 +23,10 @@
 # Also runs wake_floor.c: 64 threads that only sleep and are woken, the
 # ceiling for 64 blocking writers on the machine.
 #
-# Last line: archive_vs_sqlite=<x> appends_per_s=<n>  (64 writers; x is
-# the median over rounds of the round's own ratio, n the median appends/s).
+# Last lines, for 64 writers (x: median over rounds of the round's own
+# ratio; n: the median appends/s):
+#   archive_vs_sqlite_grouped=<x>            (against the same-group peer)
+#   archive_vs_sqlite=<x> appends_per_s=<n>  (against the same-writers peer)
 # See README.md.
 set -euo pipefail
 
@@ -86,13 +91,20 @@ for R in $(seq 1 "$ROUNDS"); do
             "$RES/log-$T-$R.json")
         run "sqlite-$T-$R" "$BIN" sqlite "$WORK/sqlite-$T.db" "$B" "$SECONDS_PER"
         rm -rf "$D" "$WORK/sqlite-$T.db"*
+        # SQLite with our concurrency: T threads, a connection each, each
+        # transaction as many records as each of our writers appends per call
+        P=$(field "$RES/log-$T-$R.json" per_call)
+        run "sqlw-$T-$R" "$BIN" sqlite-writers "$WORK/sqlite-$T.db" "$T" "$P" "$SECONDS_PER"
+        rm -rf "$WORK/sqlite-$T.db"*
         if [ "$T" = 64 ]; then  # the log in SQLite's shape: one thread, B records a call
             run "shape-$R" "$BIN" appends "$D" 1 "$SECONDS_PER" plain "$B"
             rm -rf "$D"
         fi
         echo "round $R, $T writers: log $(field "$RES/log-$T-$R.json" appends_per_s)/s" \
              "($(field "$RES/log-$T-$R.json" records_per_commit) per commit)," \
-             "SQLite batch $B $(field "$RES/sqlite-$T-$R.json" rows_per_s)/s" >&2
+             "SQLite batch $B $(field "$RES/sqlite-$T-$R.json" rows_per_s)/s," \
+             "SQLite $T writers $(field "$RES/sqlw-$T-$R.json" rows_per_s)/s" \
+             "($(field "$RES/sqlw-$T-$R.json" threads_no_commit) of them never committed)" >&2
     done
 done
 # the floor: 64 threads that only sleep and are woken in one batch, no I/O
@@ -137,25 +149,33 @@ for line in open("/proc/cpuinfo"):
         cpu = line.split(":", 1)[1].strip(); break
 print("archive log benchmark: %d rounds, median shown; %d cores (%s)" % (rounds, os.cpu_count(), cpu))
 print()
-print("%-9s %12s %9s %10s %10s %13s %12s %8s" % ("writers", "log app/s", "per sync", "p50 us", "p99 us",
-                                                   "SQLite rows/s", "SQLite batch", "ratio"))
+print("%-9s %12s %9s %7s %7s | %-30s | %-33s" % ("", "", "", "", "", "SQLite, same writers",
+                                                  "SQLite, same group size"))
+print("%-9s %12s %9s %7s %7s | %10s %6s %12s | %10s %13s %8s" % (
+    "writers", "log app/s", "per sync", "p50 us", "p99 us",
+    "rows/s", "ratio", "never commit", "rows/s", "batch", "ratio"))
 head = None
 for t in (1, 8, 64):
-    logs = [load("log-%d-%d" % (t, r)) for r in range(1, rounds + 1)]
-    sqls = [load("sqlite-%d-%d" % (t, r)) for r in range(1, rounds + 1)]
+    rr = range(1, rounds + 1)
+    logs = [load("log-%d-%d" % (t, r)) for r in rr]
+    sqls = [load("sqlite-%d-%d" % (t, r)) for r in rr]
+    sqws = [load("sqlw-%d-%d" % (t, r)) for r in rr]
     ratios = [l["appends_per_s"] / s["rows_per_s"] for l, s in zip(logs, sqls)]
+    wratios = [l["appends_per_s"] / s["rows_per_s"] for l, s in zip(logs, sqws)]
     row = (t, med(l["appends_per_s"] for l in logs), med(l["records_per_commit"] for l in logs),
            med(l["lat_p50_us"] for l in logs), med(l["lat_p99_us"] for l in logs),
+           med(s["rows_per_s"] for s in sqws), med(wratios),
+           "%.0f/%d" % (med(s["threads_no_commit"] for s in sqws), t),
            med(s["rows_per_s"] for s in sqls), "/".join(str(s["batch"]) for s in sqls), med(ratios))
-    print("%-9d %12.0f %9.1f %10.0f %10.0f %13.0f %12s %8.2f" % row)
+    print("%-9d %12.0f %9.1f %7.0f %7.0f | %10.0f %6.2f %12s | %10.0f %13s %8.2f" % row)
     if t == 64:
-        head = (row[7], row[1], ratios)
+        head = (row[6], row[1], wratios, row[10], ratios)
 k = load("keyed-64")
-print("%-9s %12.0f %9.1f %10.0f %10.0f   (every record keyed: keys.dat written and synced too, beside the segment)"
+print("%-9s %12.0f %9.1f %7.0f %7.0f   (every record keyed: keys.dat written and synced too, beside the segment)"
       % ("64 keyed", k["appends_per_s"], k["records_per_commit"], k["lat_p50_us"], k["lat_p99_us"]))
 sh = [load("shape-%d" % r) for r in range(1, rounds + 1)]
 sq64 = [load("sqlite-64-%d" % r) for r in range(1, rounds + 1)]
-print("%-9s %12.0f %9.1f   (one writer thread, %s records per lc_seglog_append call: SQLite's shape;"
+print("%-9s %12.0f %9.1f   (one writer thread, %s records per lc_seglog_append call: the grouped SQLite peer's shape;"
       " log/SQLite %.2f)" % ("1 x batch", med(x["appends_per_s"] for x in sh), med(x["records_per_commit"] for x in sh),
                              "/".join(str(x["per_call"]) for x in sh),
                              med(a["appends_per_s"] / b["rows_per_s"] for a, b in zip(sh, sq64))))
@@ -165,9 +185,12 @@ print("%-9s %12.0f   (64 threads that only sleep on a futex and are woken in one
       % ("wake only", f["wakeups_per_s"], f["cpu_us_per_wakeup"], f["cpus_busy"]))
 s = load("sqlite-1-1")
 print("(records: %.0f-byte JSON chat events; log: one record per lc_seglog_append call, append returns after"
-      " fdatasync; SQLite %s: WAL, synchronous=FULL, one writer, BEGIN IMMEDIATE..COMMIT of <batch> rows,"
-      " batch = the log's records per fdatasync at that writer count in the same round; ratio = log/SQLite,"
-      " median of the per-round ratios)" % (load("log-1-1")["record_bytes"], s["sqlite"]))
+      " fdatasync; SQLite %s, WAL, synchronous=FULL, BEGIN IMMEDIATE..COMMIT;"
+      " same writers: as many threads as the log's writers, one connection each, busy_timeout 5000 ms, one row"
+      " per transaction, 'never commit' = threads that committed nothing in the timed window (median);"
+      " same group: one writer, <batch> rows per transaction, batch = the log's records per fdatasync at that"
+      " writer count in the same round; ratio = log/SQLite, median of the per-round ratios)"
+      % (load("log-1-1")["record_bytes"], s["sqlite"]))
 if big:
     b, p, v = load("build"), load("proofs"), load("verify")
     print()
@@ -181,8 +204,9 @@ if big:
           % (p["size"], p["proof_us"], p["proof_hashes"], p["proofs"], p["read_proof_verify_us"], p["read_us"]))
     print("lc_seglog_verify_dir: %.0f MB in %.1f s = %.0f MB/s (%.0f records/s; page cache warm)"
           % (v["bytes"] / 1e6, v["seconds"], v["mb_per_s"], v["records_per_s"]))
-print("ratio at 64 writers per round: %s; targets: >= 3x SQLite and >= 300,000 appends/s"
-      % " ".join("%.2f" % r for r in head[2]))
+print("ratio at 64 writers per round: same writers %s; same group %s; targets: >= 3x SQLite and"
+      " >= 300,000 appends/s" % (" ".join("%.2f" % r for r in head[2]), " ".join("%.2f" % r for r in head[4])))
 print()
+print("archive_vs_sqlite_grouped=%.2f" % head[3])
 print("archive_vs_sqlite=%.2f appends_per_s=%d" % (head[0], round(head[1])))
 PY
