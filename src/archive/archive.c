@@ -341,33 +341,47 @@ enum lc_err lc_archive_read_json(struct lc_archive *a, uint64_t idx, json_t **ou
     return LC_OK;
 }
 
-enum lc_err lc_archive_get(struct lc_archive *a, uint64_t idx, int reveal, json_t **out,
-                           struct lc_errinfo *e)
+enum lc_err lc_archive_content(struct lc_archive *a, uint64_t idx, json_t *rec, int reveal,
+                               json_t **content, int *purged)
 {
-    json_t *rec = NULL, *pii = NULL;
+    json_t *pii = NULL, *c = json_deep_copy(json_object_get(rec, "data"));
     uint8_t key[32];
-    if (idx >= lc_seglog_size(a->log))
-        return lc_fail(e, LC_ENOTFOUND, "not_found", "index", "no record with that index");
-    enum lc_err err = lc_archive_read_json(a, idx, &rec);
-    if (err != LC_OK)
-        return lc_fail(e, err, "archive_failed", "", "the record cannot be read");
-    json_t *content = json_deep_copy(json_object_get(rec, "data"));
+    if (!c)
+        return LC_ENOMEM;
     int sealed = json_object_get(rec, "sealed") != NULL;
-    int purged = sealed && lc_seglog_key(a->log, idx, key) != LC_OK;
-    if (sealed && !purged && lc_archive_open_sealed(rec, key, &pii) == LC_OK) {
+    *purged = sealed && lc_seglog_key(a->log, idx, key) != LC_OK;
+    if (sealed && !*purged && lc_archive_open_sealed(rec, key, &pii) == LC_OK) {
         const char *k;
         json_t *v;
         json_object_foreach(pii, k, v)
-            json_object_set_new(content, k, reveal ? json_incref(v) : lc_archive_mask(v));
+            json_object_set_new(c, k, reveal ? json_incref(v) : lc_archive_mask(v));
     }
     sodium_memzero(key, sizeof key);
     json_decref(pii);
-    *out = json_pack("{s:I, s:o, s:b}", "index", (json_int_t)idx, "record", rec, "purged",
-                     purged);
-    if (*out && !purged)
-        json_object_set_new(*out, "content", content);
-    else
-        json_decref(content);
+    if (*purged) {
+        json_decref(c);
+        c = NULL;
+    }
+    *content = c;
+    return LC_OK;
+}
+
+enum lc_err lc_archive_get(struct lc_archive *a, uint64_t idx, int reveal, json_t **out,
+                           struct lc_errinfo *e)
+{
+    json_t *rec = NULL, *content = NULL;
+    int purged = 0;
+    if (idx >= lc_seglog_size(a->log))
+        return lc_fail(e, LC_ENOTFOUND, "not_found", "index", "no record with that index");
+    enum lc_err err = lc_archive_read_json(a, idx, &rec);
+    if (err == LC_OK)
+        err = lc_archive_content(a, idx, rec, reveal, &content, &purged);
+    if (err != LC_OK) {
+        json_decref(rec);
+        return lc_fail(e, err, "archive_failed", "", "the record cannot be read");
+    }
+    *out = json_pack("{s:I, s:o, s:b, s:o*}", "index", (json_int_t)idx, "record", rec, "purged",
+                     purged, "content", content);
     return *out ? LC_OK : LC_ENOMEM;
 }
 

@@ -98,6 +98,11 @@ LC_MUST_USE enum lc_err lc_archive_note_record(struct lc_archive *a, const char 
 LC_MUST_USE enum lc_err lc_archive_read_json(struct lc_archive *a, uint64_t idx, json_t **out);
 /* Opens record idx's sealed fields with key (new object). */
 LC_MUST_USE enum lc_err lc_archive_open_sealed(json_t *rec, const uint8_t *key, json_t **out);
+/* What record idx (rec, parsed) shows: data with its sealed personal
+ * fields opened (reveal) or masked; *content NULL and *purged 1 when its key
+ * is gone. */
+LC_MUST_USE enum lc_err lc_archive_content(struct lc_archive *a, uint64_t idx, json_t *rec,
+                                           int reveal, json_t **content, int *purged);
 /* Masks a personal value for export. */
 json_t *lc_archive_mask(json_t *v);
 

@@ -62,22 +62,21 @@ static enum lc_err export_record(struct lc_archive *a, uint64_t idx, uint64_t si
 {
     uint8_t *leaf = NULL, path[LC_MERKLE_MAX_PROOF][LC_HASH_LEN], key[32];
     size_t n = 0, count = 0;
-    json_t *got = NULL;
-    struct lc_errinfo e = {0};
-    enum lc_err err = lc_seglog_read(a->log, idx, &leaf, &n);
+    json_t *rec = NULL, *content = NULL, *r = NULL, *proof = json_array();
+    int purged = 0;
+    enum lc_err err = proof ? lc_seglog_read(a->log, idx, &leaf, &n) : LC_ENOMEM;
     if (err == LC_OK)
         err = lc_seglog_inclusion(a->log, idx, size, path, &count);
+    if (err == LC_OK) /* the leaf is the record: parse it once, here */
+        err = (rec = json_loadb((const char *)leaf, n, 0, NULL)) ? LC_OK : LC_ECORRUPT;
     if (err == LC_OK)
-        err = lc_archive_get(a, idx, reveal, &got, &e);
-    json_t *proof = json_array(), *r = NULL;
-    for (size_t i = 0; err == LC_OK && proof && i < count; i++)
+        err = lc_archive_content(a, idx, rec, reveal, &content, &purged);
+    for (size_t i = 0; err == LC_OK && i < count; i++)
         json_array_append_new(proof, b64_json(path[i], LC_HASH_LEN));
-    if (err == LC_OK && proof)
-        r = json_pack("{s:I, s:o, s:O, s:O}", "index", (json_int_t)idx, "leaf", b64_json(leaf, n),
-                      "proof", proof, "purged", json_object_get(got, "purged"));
-    if (r && json_object_get(got, "content"))
-        json_object_set(r, "content", json_object_get(got, "content"));
-    if (r && reveal && !json_is_true(json_object_get(got, "purged")) &&
+    if (err == LC_OK)
+        r = json_pack("{s:I, s:o, s:O, s:b, s:O*}", "index", (json_int_t)idx, "leaf",
+                      b64_json(leaf, n), "proof", proof, "purged", purged, "content", content);
+    if (r && reveal && !purged && json_object_get(rec, "sealed") &&
         lc_seglog_key(a->log, idx, key) == LC_OK)
         json_object_set_new(r, "key", b64_json(key, sizeof key));
     sodium_memzero(key, sizeof key);
@@ -86,7 +85,8 @@ static enum lc_err export_record(struct lc_archive *a, uint64_t idx, uint64_t si
     if (err == LC_OK)
         *out = r;
     json_decref(proof);
-    json_decref(got);
+    json_decref(content);
+    json_decref(rec);
     free(leaf);
     return err;
 }
