@@ -424,7 +424,9 @@ enum lc_err lc_archive_checkpoint(struct lc_archive *a, char **note)
     uint8_t root[LC_HASH_LEN];
     char *text = NULL, *signed_note = NULL;
     enum lc_err err = LC_OK;
-    pthread_mutex_lock(&a->mu);
+    /* its own lock: signing and the fsync must not stall appenders, who
+     * take mu to index their records */
+    pthread_mutex_lock(&a->cp_mu);
     lc_seglog_head(a->log, &size, root);
     if (size != a->cp_size || !a->cp_note) {
         err = lc_checkpoint_text(a->origin, size, root, &text);
@@ -441,7 +443,7 @@ enum lc_err lc_archive_checkpoint(struct lc_archive *a, char **note)
     }
     if (err == LC_OK && note && !(*note = strdup(a->cp_note)))
         err = LC_ENOMEM;
-    pthread_mutex_unlock(&a->mu);
+    pthread_mutex_unlock(&a->cp_mu);
     free(text);
     free(signed_note);
     return err;
@@ -450,7 +452,10 @@ enum lc_err lc_archive_checkpoint(struct lc_archive *a, char **note)
 static void checkpoint_tick(void *arg)
 {
     struct lc_archive *a = arg;
-    if (lc_seglog_size(a->log) != a->cp_size && lc_archive_checkpoint(a, NULL) != LC_OK)
+    pthread_mutex_lock(&a->cp_mu);
+    int grew = lc_seglog_size(a->log) != a->cp_size;
+    pthread_mutex_unlock(&a->cp_mu);
+    if (grew && lc_archive_checkpoint(a, NULL) != LC_OK)
         fprintf(stderr, "archive: cannot sign a checkpoint\n");
 }
 
@@ -550,6 +555,7 @@ enum lc_err lc_archive_open(const char *dir, const char *origin, unsigned checkp
         return r;
     }
     pthread_mutex_init(&a->mu, NULL);
+    pthread_mutex_init(&a->cp_mu, NULL);
     pthread_cond_init(&a->turn, NULL);
     snprintf(a->dir, sizeof a->dir, "%s/archive", dir);
     snprintf(a->origin, sizeof a->origin, "%s", origin ? origin : "livecomply/archive");
@@ -597,6 +603,7 @@ void lc_archive_close(struct lc_archive *a)
     lc_archive_index_cleanup(a);
     free(a->cp_note);
     pthread_cond_destroy(&a->turn);
+    pthread_mutex_destroy(&a->cp_mu);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }

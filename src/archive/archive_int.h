@@ -60,7 +60,8 @@ struct lc_archive {
     struct lc_signer *signer;
     char vkey[512];
     char origin[256];
-    pthread_mutex_t mu; /* the index below and checkpoint writing */
+    pthread_mutex_t mu; /* the index below */
+    pthread_mutex_t cp_mu; /* cp_size, cp_note and the checkpoints file */
     pthread_cond_t turn; /* appenders index their records in log order */
     int broken;          /* the index could not take a record: appends fail
                             (LC_EIO) until a restart rebuilds it */
