@@ -321,37 +321,10 @@ def part_b(args):
         t = time.monotonic()
         rooms = seed_rooms(srv.port, admin, args.cuts, args.seed_threads, verified=True)
         log("b) seeded %d allowed rooms in %.1f s" % (len(rooms), time.monotonic() - t))
-        hookurl = "http://127.0.0.1:%d/hooks/rtmp" % srv.port
-        conf = """
-rtmp {
-    access_log {W}/logs/rtmp_access.log;
-    server {
-        listen 127.0.0.1:%(rtmp)d;
-        chunk_size 4096;
-        notify_method post;
-        netcall_timeout 3s;
-        application live {
-            live on;
-            on_publish      "%(hook)s/publish?token=%(tok)s";
-            on_publish_done "%(hook)s/publish_done?token=%(tok)s";
-            on_done         "http://127.0.0.1:%(done)d/done";
-        }
-    }
-}
-http {
-    %(common)s
-    server {
-        listen 127.0.0.1:%(ctl)d;
-        location /control { rtmp_control all; }
-    }
-}
-""" % {"rtmp": rtmp_port, "ctl": ctl_port, "hook": hookurl, "tok": hook, "done": done.port,
-       "common": L.Nginx.http_common()}
+        conf = L.rtmp_conf(rtmp_port, srv.port, hook, ctl_port=ctl_port, stat=False, app_extra=[
+            'on_done         "http://127.0.0.1:%d/done";' % done.port])
         ngx = L.Nginx(os.path.join(work, "nginx"), conf)
-        rc, out = ngx.test_config()
-        if rc != 0:
-            raise RuntimeError("nginx -t: " + out)
-        ngx.start(wait_ports=(rtmp_port, ctl_port))
+        ngx.test_and_start(None, None, (rtmp_port, ctl_port))
         ev = Conn(srv.port, ingest)
         t_http, t_done, t_exit = [], [], []
         for i, (rm, _h) in enumerate(rooms):
@@ -395,11 +368,7 @@ http {
         log("b) " + dist("(iii) ffmpeg exited", t_exit))
         return pct(t_done, 50), pct(t_done, 99)
     finally:
-        for p in procs:
-            if p.poll() is None:
-                L.stop_process(p, timeout=3)
-        if ngx is not None:
-            ngx.stop()
+        L.stop_leftovers(procs, ngx)
         done.stop()
         rc = srv.stop()
         if rc != 0:

@@ -16,7 +16,10 @@ test needs:
                     adult hosts and rooms through the API
   * Checker         prints one line per check and the closing
                     "N passed, M failed" line that ctest output shows
-  * Nginx           a private nginx (+ rtmp module) under a temp dir
+  * Nginx           a private nginx (+ rtmp module) under a temp dir;
+                    rtmp_conf, the rtmp{}/http{} conf the nginx tests share
+  * rtmp_test_binary, report_exception, stop_leftovers, end_server
+                    the frame of an nginx test's main()
   * ffmpeg_publish_start/_wait, sha256_file, evidence_leaves   publishers of
                     test video, and what the archive holds for a recording
 
@@ -101,6 +104,20 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
         return s.getsockname()[1]
+
+
+def poll_items(fetch, pred, timeout, interval):
+    """Calls fetch() (a list) every interval seconds until an item satisfies
+    pred or timeout passes; returns (the first such item or None, the last
+    list fetched)."""
+    deadline, last = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        last = fetch()
+        hit = [x for x in last if pred(x)]
+        if hit:
+            return hit[0], last
+        time.sleep(interval)
+    return None, last
 
 
 def wait_tcp(port, timeout=10.0, proc=None):
@@ -659,6 +676,48 @@ class Nginx:
             rc = stop_process(self.proc, sig=signal.SIGTERM, timeout=5)
         return rc
 
+    def test_and_start(self, checker, label, wait_ports):
+        """Runs `nginx -t` and starts nginx.  With a checker the -t result is
+        one check named label and nginx is started either way (start then
+        says why it failed); without one a failed -t raises."""
+        rc, out = self.test_config()
+        if checker is not None:
+            checker.check(label, rc == 0, out)
+        elif rc != 0:
+            raise RuntimeError("nginx -t: " + out)
+        return self.start(wait_ports=wait_ports)
+
+
+def rtmp_conf(rtmp_port, lc_port, hook_token, app_extra=(), ctl_port=None, stat=True,
+              netcall_timeout="3s"):
+    """The conf body for Nginx that the nginx tests and bench share: rtmp{}
+    on rtmp_port with `application live` whose on_publish and
+    on_publish_done go to livecomply's /hooks/rtmp on lc_port, plus the
+    app_extra lines (record settings, more hooks); with ctl_port, an http{}
+    server there with /control (rtmp_control) and, if stat, /stat."""
+    hook = "http://127.0.0.1:%d/hooks/rtmp" % lc_port
+    server = ["listen 127.0.0.1:%d;" % rtmp_port, "chunk_size 4096;", "notify_method post;"]
+    if netcall_timeout:
+        server.append("netcall_timeout %s;" % netcall_timeout)
+    app = ["live on;",
+           'on_publish      "%s/publish?token=%s";' % (hook, hook_token),
+           'on_publish_done "%s/publish_done?token=%s";' % (hook, hook_token)] + list(app_extra)
+    text = ("\nrtmp {\n"
+            "    # Without this, rtmp{} logs to /var/log/nginx/access.log whatever -p says.\n"
+            "    access_log {W}/logs/rtmp_access.log;\n"
+            "    server {\n"
+            + "".join("        %s\n" % ln for ln in server)
+            + "        application live {\n"
+            + "".join("            %s\n" % ln for ln in app)
+            + "        }\n    }\n}\n")
+    if ctl_port is not None:
+        text += ("http {\n    %s    server {\n        listen 127.0.0.1:%d;\n"
+                 "        location /control { rtmp_control all; }\n" % (Nginx.http_common(), ctl_port))
+        if stat:
+            text += "        location /stat    { rtmp_stat all; }\n"
+        text += "    }\n}\n"
+    return text
+
 
 # --------------------------------------------------------------------------
 # ffmpeg publishers and recordings
@@ -714,3 +773,57 @@ def evidence_leaves(server, kind, ident, token):
         for x in r[1].get("records") or []:
             leaves.append(json.loads(base64.b64decode(x["leaf"])))
     return r, leaves
+
+
+# --------------------------------------------------------------------------
+# the frame of an nginx e2e test's main()
+
+
+def rtmp_test_binary(checker, argv):
+    """The livecomply binary named in argv, printed; None when it, nginx,
+    ffmpeg or the rtmp module is missing (a failed check for each)."""
+    binary = find_binary(argv)
+    print("binary: %s" % binary, flush=True)
+    for tool in ("nginx", "ffmpeg"):
+        if shutil.which(tool) is None:
+            checker.check("%s is installed" % tool, False)
+    if not os.path.exists(RTMP_MODULE):
+        checker.check("nginx rtmp module present", False, RTMP_MODULE)
+    if not os.access(binary, os.X_OK):
+        checker.check("binary exists and is executable", False, binary)
+    return binary if checker.failed == 0 else None
+
+
+def report_exception(checker, label, exc, srv, ngx):
+    """An unexpected exception in a test's main(): a failure, plus the tails
+    of livecomply's stderr and (if it runs) nginx's error log."""
+    checker.error(label, exc)
+    print("server stderr tail:\n" + srv.stderr_tail(), flush=True)
+    if ngx is not None:
+        print("nginx error log tail:\n" + ngx.error_log_tail(), flush=True)
+
+
+def stop_leftovers(procs, ngx):
+    """Stops every process in procs still running, then nginx if given."""
+    for p in procs:
+        if p.poll() is None:
+            stop_process(p, timeout=3)
+    if ngx is not None:
+        ngx.stop()
+
+
+def end_server(checker, srv, work, t_start, after_stop=None):
+    """Stops livecomply and checks it exited 0 on SIGTERM, calls after_stop
+    (checks on its stderr, which cleanup removes), cleans up the server,
+    removes the test's work dir (kept with LC_E2E_KEEP=1) and prints the
+    time since t_start."""
+    rc = srv.stop()
+    checker.check("livecomply exits 0 on SIGTERM", rc == 0, "rc=%s" % rc)
+    if after_stop is not None:
+        after_stop()
+    srv.cleanup()
+    if os.environ.get("LC_E2E_KEEP") != "1":
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print("kept %s" % work)
+    print("elapsed %.1fs" % (time.monotonic() - t_start), flush=True)

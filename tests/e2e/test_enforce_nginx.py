@@ -39,7 +39,6 @@ Final line `N passed, M failed`; exit non-zero on failure.
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -170,14 +169,7 @@ class Api:
         return self.items("/v1/sessions?room_id=" + urllib.parse.quote(rid))
 
     def wait_session(self, rid, pred, timeout):
-        deadline, last = time.monotonic() + timeout, []
-        while time.monotonic() < deadline:
-            last = self.sessions(rid)
-            hit = [s for s in last if pred(s)]
-            if hit:
-                return hit[0], last
-            time.sleep(0.05)
-        return None, last
+        return L.poll_items(lambda: self.sessions(rid), pred, timeout, 0.05)
 
     def decisions(self, rid):
         return self.items("/v1/gate/decisions?room_id=" + urllib.parse.quote(rid))
@@ -416,15 +408,8 @@ def scenario(srv, tk, api, hook, seed, rtmp_port, ctl_port):
 
 
 def main():
-    binary = L.find_binary(sys.argv)
-    print("binary: %s" % binary, flush=True)
-    for tool in ("nginx", "ffmpeg"):
-        if shutil.which(tool) is None:
-            C.check("%s is installed" % tool, False)
-    if not os.path.exists(L.RTMP_MODULE):
-        C.check("nginx rtmp module present", False, L.RTMP_MODULE)
-    if C.failed or not os.access(binary, os.X_OK):
-        C.check("binary exists and is executable", os.access(binary, os.X_OK), binary)
+    binary = L.rtmp_test_binary(C, sys.argv)
+    if binary is None:
         return C.finish()
 
     r = subprocess.run([binary, "scan", "--rules", RULES, "-"], input=CONTRABAND_TEXT.encode(),
@@ -455,59 +440,18 @@ def main():
         tk = {role: srv.token(role) for role in ("admin", "hook", "ingest", "operator")}
         api = Api(srv, tk)
         seed = L.Seeder(srv, tk["admin"])
-        hookurl = "http://127.0.0.1:%d/hooks/rtmp" % srv.port
-        conf = """
-rtmp {
-    access_log {W}/logs/rtmp_access.log;
-    server {
-        listen 127.0.0.1:%(rtmp)d;
-        chunk_size 4096;
-        notify_method post;
-        netcall_timeout 3s;
-        application live {
-            live on;
-            on_publish      "%(hook)s/publish?token=%(tok)s";
-            on_publish_done "%(hook)s/publish_done?token=%(tok)s";
-        }
-    }
-}
-http {
-    %(common)s
-    server {
-        listen 127.0.0.1:%(ctl)d;
-        location /control { rtmp_control all; }
-        location /stat    { rtmp_stat all; }
-    }
-}
-""" % {"rtmp": rtmp_port, "ctl": ctl_port, "hook": hookurl, "tok": tk["hook"], "common": L.Nginx.http_common()}
-        ngx = L.Nginx(os.path.join(work, "nginx"), conf)
-        rc, out = ngx.test_config()
-        C.check("nginx -t accepts the test config", rc == 0, out)
-        ngx.start(wait_ports=(rtmp_port, ctl_port))
+        ngx = L.Nginx(os.path.join(work, "nginx"), L.rtmp_conf(rtmp_port, srv.port, tk["hook"], ctl_port=ctl_port))
+        ngx.test_and_start(C, "nginx -t accepts the test config", (rtmp_port, ctl_port))
         scenario(srv, tk, api, hook, seed, rtmp_port, ctl_port)
         C.check("livecomply still healthy", srv.alive(), srv.stderr_tail(800))
     except L.SeedError as e:
         C.check("seeding the registry", False, str(e))
     except Exception as e:  # noqa: BLE001
-        C.error("enforce e2e", e)
-        print("server stderr tail:\n" + srv.stderr_tail(), flush=True)
-        if ngx is not None:
-            print("nginx error log tail:\n" + ngx.error_log_tail(), flush=True)
+        L.report_exception(C, "enforce e2e", e, srv, ngx)
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                L.stop_process(p, timeout=3)
-        if ngx is not None:
-            ngx.stop()
+        L.stop_leftovers(PROCS, ngx)
         hook.stop()
-        rc = srv.stop()
-        C.check("livecomply exits 0 on SIGTERM", rc == 0, "rc=%s" % rc)
-        srv.cleanup()
-        if os.environ.get("LC_E2E_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept %s" % work)
-        print("elapsed %.1fs" % (time.monotonic() - t_start), flush=True)
+        L.end_server(C, srv, work, t_start)
     return C.finish()
 
 

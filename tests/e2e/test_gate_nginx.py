@@ -46,33 +46,16 @@ import lchelp as L  # noqa: E402
 
 C = L.Checker()
 
-FFMPEG_BASE = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-               "-f", "lavfi", "-i", "testsrc=size=160x120:rate=15", "-f", "lavfi", "-i", "sine"]
-FFMPEG_ENC = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac", "-f", "flv"]
-
 PROCS = []  # every ffmpeg we start, so finally{} can stop leftovers by PID
 
 
 def ffmpeg_start(url, seconds):
-    errf = tempfile.TemporaryFile()
-    p = subprocess.Popen(FFMPEG_BASE + ["-t", str(seconds)] + FFMPEG_ENC + [url],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errf)
-    p._errf = errf
-    p._t0 = time.monotonic()
+    p = L.ffmpeg_publish_start(url, seconds)
     PROCS.append(p)
     return p
 
 
-def ffmpeg_wait(p, timeout):
-    try:
-        rc = p.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        L.stop_process(p, timeout=3)
-        rc = "timeout"
-    p._errf.seek(0)
-    err = p._errf.read().decode("utf-8", "replace").strip().splitlines()
-    p._errf.close()
-    return rc, time.monotonic() - p._t0, " | ".join(err[-3:])
+ffmpeg_wait = L.ffmpeg_publish_wait
 
 
 def publish(rtmp_port, name, key=None, extra="", seconds=3, timeout=25):
@@ -103,15 +86,7 @@ class Gate:
         return items
 
     def wait_session(self, room_id, pred, timeout):
-        deadline = time.monotonic() + timeout
-        last = []
-        while time.monotonic() < deadline:
-            last = self.sessions(room_id)
-            hit = [s for s in last if pred(s)]
-            if hit:
-                return hit[0], last
-            time.sleep(0.1)
-        return None, last
+        return L.poll_items(lambda: self.sessions(room_id), pred, timeout, 0.1)
 
 
 def check_refused(g, rtmp_port, label, room_name, key, reason, extra="", room_id=None, exact=True):
@@ -330,15 +305,8 @@ def t_deploy_conf(srv, tk, g, room, work):
 
 
 def main():
-    binary = L.find_binary(sys.argv)
-    print("binary: %s" % binary, flush=True)
-    for tool in ("nginx", "ffmpeg"):
-        if shutil.which(tool) is None:
-            C.check("%s is installed" % tool, False)
-    if not os.path.exists(L.RTMP_MODULE):
-        C.check("nginx rtmp module present", False, L.RTMP_MODULE)
-    if C.failed or not os.access(binary, os.X_OK):
-        C.check("binary exists and is executable", os.access(binary, os.X_OK), binary)
+    binary = L.rtmp_test_binary(C, sys.argv)
+    if binary is None:
         return C.finish()
 
     t_start = time.monotonic()
@@ -405,35 +373,8 @@ def main():
 
         # ---- nginx
         rtmp_port, ctl_port = L.free_port(), L.free_port()
-        hook = "http://127.0.0.1:%d/hooks/rtmp" % srv.port
-        conf = """
-rtmp {
-    access_log {W}/logs/rtmp_access.log;
-    server {
-        listen 127.0.0.1:%(rtmp)d;
-        chunk_size 4096;
-        notify_method post;
-        netcall_timeout 3s;
-        application live {
-            live on;
-            on_publish      "%(hook)s/publish?token=%(tok)s";
-            on_publish_done "%(hook)s/publish_done?token=%(tok)s";
-        }
-    }
-}
-http {
-    %(common)s
-    server {
-        listen 127.0.0.1:%(ctl)d;
-        location /control { rtmp_control all; }
-        location /stat    { rtmp_stat all; }
-    }
-}
-""" % {"rtmp": rtmp_port, "ctl": ctl_port, "hook": hook, "tok": tk["hook"], "common": L.Nginx.http_common()}
-        ngx = L.Nginx(os.path.join(work, "nginx"), conf)
-        rc, out = ngx.test_config()
-        C.check("nginx -t accepts the test config", rc == 0, out)
-        ngx.start(wait_ports=(rtmp_port, ctl_port))
+        ngx = L.Nginx(os.path.join(work, "nginx"), L.rtmp_conf(rtmp_port, srv.port, tk["hook"], ctl_port=ctl_port))
+        ngx.test_and_start(C, "nginx -t accepts the test config", (rtmp_port, ctl_port))
 
         # ---- allowed publish
         rid, key = ok_room["room"]["id"], ok_room["room"]["stream_key"]
@@ -543,24 +484,10 @@ http {
     except L.SeedError as e:
         C.check("seeding the registry", False, str(e))
     except Exception as e:  # noqa: BLE001
-        C.error("gate e2e", e)
-        print("server stderr tail:\n" + srv.stderr_tail(), flush=True)
-        if ngx is not None:
-            print("nginx error log tail:\n" + ngx.error_log_tail(), flush=True)
+        L.report_exception(C, "gate e2e", e, srv, ngx)
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                L.stop_process(p, timeout=3)
-        if ngx is not None:
-            ngx.stop()
-        rc = srv.stop()
-        C.check("livecomply exits 0 on SIGTERM", rc == 0, "rc=%s" % rc)
-        srv.cleanup()
-        if os.environ.get("LC_E2E_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept %s" % work)
-        print("elapsed %.1fs" % (time.monotonic() - t_start), flush=True)
+        L.stop_leftovers(PROCS, ngx)
+        L.end_server(C, srv, work, t_start)
     return C.finish()
 
 

@@ -60,33 +60,12 @@ PUBLISH_SECONDS = 5
 def nginx_conf(lc_port, hook_token, rtmp_port):
     """The rtmp{} block; the same recording settings as deploy/nginx.conf
     except a 2 s interval, so a 5 s stream is cut into several files."""
-    hook = "http://127.0.0.1:%d/hooks/rtmp/%%s?token=%s" % (lc_port, hook_token)
-    text = """
-rtmp {
-    # Without this, rtmp{} logs to /var/log/nginx/access.log whatever -p says.
-    access_log {W}/logs/rtmp_access.log;
-    server {
-        listen 127.0.0.1:@PORT@;
-        chunk_size 4096;
-        notify_method post;
-        application live {
-            live on;
-            on_publish      "@PUBLISH@";
-            on_publish_done "@PUBLISH_DONE@";
-            on_record_done  "@RECORD_DONE@";
-            record all;
-            record_path "{W}/@REC@";
-            record_unique on;
-            record_interval 2s;
-        }
-    }
-}
-"""
-    for a, b in (("@PORT@", str(rtmp_port)), ("@PUBLISH@", hook % "publish"),
-                 ("@PUBLISH_DONE@", hook % "publish_done"), ("@RECORD_DONE@", hook % "record_done"),
-                 ("@REC@", REC_DIR_NAME)):
-        text = text.replace(a, b)
-    return text
+    return L.rtmp_conf(rtmp_port, lc_port, hook_token, netcall_timeout=None, app_extra=[
+        'on_record_done  "http://127.0.0.1:%d/hooks/rtmp/record_done?token=%s";' % (lc_port, hook_token),
+        "record all;",
+        'record_path "{W}/%s";' % REC_DIR_NAME,
+        "record_unique on;",
+        "record_interval 2s;"])
 
 
 def publish_start(rtmp_port, name, key, seconds):
@@ -276,21 +255,17 @@ def t_logs(ngx, room_ids):
             not any(rid.encode() in sys_log for rid in room_ids))
 
 
-def prerequisites(binary):
-    for tool in ("nginx", "ffmpeg"):
-        if shutil.which(tool) is None:
-            C.check("%s is installed" % tool, False)
-    if not os.path.exists(L.RTMP_MODULE):
-        C.check("nginx rtmp module present", False, L.RTMP_MODULE)
-    if not os.access(binary, os.X_OK):
-        C.check("binary exists and is executable", False, binary)
-    return C.failed == 0
+def check_no_sanitizer_report(srv):
+    def check():
+        err = srv.stderr_text()
+        C.check("livecomply stderr holds no sanitizer report",
+                "Sanitizer" not in err and "runtime error:" not in err, err[-2000:])
+    return check
 
 
 def main():
-    binary = L.find_binary(sys.argv)
-    print("binary: %s" % binary, flush=True)
-    if not prerequisites(binary):
+    binary = L.rtmp_test_binary(C, sys.argv)
+    if binary is None:
         return C.finish()
     t_start = time.monotonic()
     work = tempfile.mkdtemp(prefix="lc-rec-e2e-")
@@ -310,9 +285,7 @@ def main():
         os.makedirs(rec)
         if os.geteuid() == 0:
             shutil.chown(rec, user="www-data")
-        rc, out = ngx.test_config()
-        C.check("nginx -t accepts the recording config", rc == 0, out)
-        ngx.start(wait_ports=(rtmp_port,))
+        ngx.test_and_start(C, "nginx -t accepts the recording config", (rtmp_port,))
 
         room_ids.append(t_denied(srv, tk, rtmp_port, rec, seeded[0]["room"]))
 
@@ -343,27 +316,10 @@ def main():
     except L.SeedError as e:
         C.check("seeding the registry", False, str(e))
     except Exception as e:  # noqa: BLE001
-        C.error("recording e2e", e)
-        print("server stderr tail:\n" + srv.stderr_tail(), flush=True)
-        if ngx is not None:
-            print("nginx error log tail:\n" + ngx.error_log_tail(), flush=True)
+        L.report_exception(C, "recording e2e", e, srv, ngx)
     finally:
-        for p in PROCS:
-            if p.poll() is None:
-                L.stop_process(p, timeout=3)
-        if ngx is not None:
-            ngx.stop()
-        rc = srv.stop()
-        C.check("livecomply exits 0 on SIGTERM", rc == 0, "rc=%s" % rc)
-        err = srv.stderr_text()
-        C.check("livecomply stderr holds no sanitizer report",
-                "Sanitizer" not in err and "runtime error:" not in err, err[-2000:])
-        srv.cleanup()
-        if os.environ.get("LC_E2E_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept %s" % work)
-        print("elapsed %.1fs" % (time.monotonic() - t_start), flush=True)
+        L.stop_leftovers(PROCS, ngx)
+        L.end_server(C, srv, work, t_start, after_stop=check_no_sanitizer_report(srv))
     return C.finish()
 
 

@@ -2,8 +2,8 @@
  * signed notes checked against Go's golang.org/x/mod/sumdb/note known
  * answers, tamper and mangling rejection, and checkpoint text.
  *
- * Each test gets a fresh private directory under $TMPDIR (or /tmp) for key
- * files and removes it afterwards. */
+ * Each test gets a fresh private directory (tmpdir.h) for key files that is
+ * removed afterwards. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "archive/note.h"
+#include "tmpdir.h"
 
 /* Known answers from Go's golang.org/x/mod/sumdb/note note_test.go. */
 #define KAT_VKEY "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -36,44 +37,10 @@
 #define ORIGIN "livecomply.example/archive"
 #define VKEY_CAP 256
 
-struct fixture {
-    char dir[256];
-    char key[300]; /* dir/log.key, not created by setup */
-};
-
+/* f->path is dir/log.key, not created by setup. */
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "%s/test_note.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->key, sizeof f->key, "%s/log.key", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[600];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            unlink(p);
-        }
-    }
-    if (d)
-        closedir(d);
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return tmpdir_setup(state, "test_note", "log.key");
 }
 
 static struct lc_signer *open_ok(const char *path, const char *name)
@@ -105,24 +72,15 @@ static enum lc_err verify(const char *note, const char *vkey)
     return rc;
 }
 
-static void write_file(const char *path, const void *data, size_t n, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, n), (ssize_t)n);
-    assert_int_equal(fchmod(fd, mode), 0);
-    close(fd);
-}
-
 /* ---- key file ---- */
 
 static void missing_key_is_created_0600_and_reopens_to_same_vkey(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct stat st;
     char a[VKEY_CAP], b[VKEY_CAP];
-    struct lc_signer *s = open_ok(f->key, ORIGIN);
-    assert_int_equal(stat(f->key, &st), 0);
+    struct lc_signer *s = open_ok(f->path, ORIGIN);
+    assert_int_equal(stat(f->path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_equal(st.st_size, 32);
@@ -130,7 +88,7 @@ static void missing_key_is_created_0600_and_reopens_to_same_vkey(void **state)
     vkey_of(s, a);
     lc_signer_free(s);
 
-    s = open_ok(f->key, ORIGIN);
+    s = open_ok(f->path, ORIGIN);
     vkey_of(s, b);
     lc_signer_free(s);
     assert_string_equal(a, b);
@@ -150,10 +108,10 @@ static void missing_key_is_created_0600_and_reopens_to_same_vkey(void **state)
 
 static void two_created_keys_differ(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char other[320], a[VKEY_CAP], b[VKEY_CAP];
     snprintf(other, sizeof other, "%s/other.key", f->dir);
-    struct lc_signer *s = open_ok(f->key, ORIGIN), *t = open_ok(other, ORIGIN);
+    struct lc_signer *s = open_ok(f->path, ORIGIN), *t = open_ok(other, ORIGIN);
     vkey_of(s, a);
     vkey_of(t, b);
     assert_string_not_equal(a, b);
@@ -163,15 +121,15 @@ static void two_created_keys_differ(void **state)
 
 static void group_or_other_readable_key_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct lc_signer *s = NULL;
     char err[256] = "";
     const mode_t modes[] = {0640, 0604, 0660, 0644};
-    lc_signer_free(open_ok(f->key, ORIGIN));
+    lc_signer_free(open_ok(f->path, ORIGIN));
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
-        assert_int_equal(chmod(f->key, modes[i]), 0);
+        assert_int_equal(chmod(f->path, modes[i]), 0);
         err[0] = '\0';
-        assert_int_equal(lc_signer_open(f->key, ORIGIN, &s, err, sizeof err), LC_EDENIED);
+        assert_int_equal(lc_signer_open(f->path, ORIGIN, &s, err, sizeof err), LC_EDENIED);
         assert_null(s);
         assert_non_null(strstr(err, "chmod 600"));
     }
@@ -179,30 +137,30 @@ static void group_or_other_readable_key_is_refused(void **state)
 
 static void key_file_of_wrong_size_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct lc_signer *s = NULL;
     char err[256];
     uint8_t buf[33] = {0};
-    write_file(f->key, buf, 31, 0600);
-    assert_int_equal(lc_signer_open(f->key, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
-    write_file(f->key, buf, 33, 0600);
-    assert_int_equal(lc_signer_open(f->key, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
-    write_file(f->key, buf, 0, 0600);
-    assert_int_equal(lc_signer_open(f->key, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, buf, 31, 0600);
+    assert_int_equal(lc_signer_open(f->path, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, buf, 33, 0600);
+    assert_int_equal(lc_signer_open(f->path, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, buf, 0, 0600);
+    assert_int_equal(lc_signer_open(f->path, ORIGIN, &s, err, sizeof err), LC_ECORRUPT);
     assert_null(s);
 }
 
 static void bad_key_names_are_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct lc_signer *s = NULL;
     char err[256];
     const char *bad[] = {"", "a b", "a+b", "a\nb", "a\tb", "tab\x7f", "nbsp\xC2\xA0x",
                          "bad\xFFutf8", "ideo\xE3\x80\x80space"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(lc_signer_open(f->key, bad[i], &s, err, sizeof err), LC_EINVAL);
+        assert_int_equal(lc_signer_open(f->path, bad[i], &s, err, sizeof err), LC_EINVAL);
     assert_null(s);
-    assert_int_equal(access(f->key, F_OK), -1); /* nothing created for a bad name */
+    assert_int_equal(access(f->path, F_OK), -1); /* nothing created for a bad name */
 }
 
 /* ---- Go known answers ---- */
@@ -219,7 +177,7 @@ static void go_sumdb_known_note_verifies(void **state)
 
 static void go_sumdb_known_key_signs_byte_for_byte(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     uint8_t skey[33];
     size_t got = 0;
     char vkey[VKEY_CAP], *note = NULL;
@@ -228,8 +186,8 @@ static void go_sumdb_known_key_signs_byte_for_byte(void **state)
                      0);
     assert_int_equal(got, 33);
     assert_int_equal(skey[0], 0x01);
-    write_file(f->key, skey + 1, 32, 0600);
-    struct lc_signer *s = open_ok(f->key, "PeterNeumann");
+    tmpdir_write(f->path, skey + 1, 32, 0600);
+    struct lc_signer *s = open_ok(f->path, "PeterNeumann");
     vkey_of(s, vkey);
     assert_string_equal(vkey, KAT_VKEY);
     /* Ed25519 is deterministic, so the whole note must match Go's. */
@@ -333,11 +291,11 @@ static void edited_text_is_rejected(void **state)
 
 static void roundtrip_and_unknown_keys(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char other_path[320], va[VKEY_CAP], vb[VKEY_CAP], *na = NULL, *nb = NULL, *text = NULL;
     const char *msg = "hello\n\nworld \xE4\xB8\xAD\xE6\x96\x87\n";
     snprintf(other_path, sizeof other_path, "%s/b.key", f->dir);
-    struct lc_signer *a = open_ok(f->key, ORIGIN), *b = open_ok(other_path, ORIGIN);
+    struct lc_signer *a = open_ok(f->path, ORIGIN), *b = open_ok(other_path, ORIGIN);
     vkey_of(a, va);
     vkey_of(b, vb);
     assert_int_equal(lc_note_sign(a, msg, &na), LC_OK);
@@ -384,8 +342,8 @@ static void more_than_100_signature_lines_are_rejected(void **state)
 
 static void control_characters_and_bad_utf8_are_rejected(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_signer *s = open_ok(f->key, ORIGIN);
+    struct tmpdir *f = *state;
+    struct lc_signer *s = open_ok(f->path, ORIGIN);
     char *note = NULL;
     const char *bad_text[] = {"tab\there\n", "cr\r\n", "nul-free but \x01\n", "del\x7f\n",
                               "bad \xC3\x28 utf8\n", "overlong \xC0\xAF\n",
@@ -495,8 +453,8 @@ static void checkpoint_parse_rejects_bad_fields(void **state)
 
 static void signed_checkpoint_roundtrip(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_signer *s = open_ok(f->key, ORIGIN);
+    struct tmpdir *f = *state;
+    struct lc_signer *s = open_ok(f->path, ORIGIN);
     uint8_t root[LC_HASH_LEN], back[LC_HASH_LEN];
     char vkey[VKEY_CAP], origin[64], *text = NULL, *note = NULL, *got = NULL;
     uint64_t size;
@@ -526,7 +484,7 @@ int main(void)
 {
     if (sodium_init() < 0)
         return 1;
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpdir_teardown)
     const struct CMUnitTest tests[] = {
         T(missing_key_is_created_0600_and_reopens_to_same_vkey),
         T(two_created_keys_differ),

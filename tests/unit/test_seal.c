@@ -1,8 +1,8 @@
 /* test_seal.c -- unit tests for src/ident/seal.c: the key file's life
  * cycle, sealing and opening values, tamper detection and blind indexes.
  *
- * Each test gets a fresh private directory under $TMPDIR (or /tmp) and
- * removes it afterwards, so tests neither share nor leak key files. */
+ * Each test gets a fresh private directory (tmpdir.h) that is removed
+ * afterwards, so tests neither share nor leak key files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,55 +19,13 @@
 #include <unistd.h>
 
 #include "ident/seal.h"
+#include "tmpdir.h"
 
-struct fixture {
-    char dir[256];
-    char key[300]; /* dir/seal.key, not created by setup */
-};
-
+/* f->path is dir/seal.key, not created by setup; the teardown also removes
+ * the directory the directory-as-key-file test makes there. */
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "%s/test_seal.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->key, sizeof f->key, "%s/seal.key", f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char p[600];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-            if (unlink(p) != 0)
-                rmdir(p); /* the directory-as-key-file test */
-        }
-    }
-    if (d)
-        closedir(d);
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
-
-static void write_file(const char *path, const void *data, size_t n, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, n), (ssize_t)n);
-    assert_int_equal(fchmod(fd, mode), 0);
-    close(fd);
+    return tmpdir_setup(state, "test_seal", "seal.key");
 }
 
 static struct lc_seal *open_ok(const char *path)
@@ -82,42 +40,30 @@ static struct lc_seal *open_ok(const char *path)
     return s;
 }
 
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
-
 /* ---- key file ---- */
 
 static void missing_key_file_is_created_0600_with_32_bytes(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct stat st;
-    struct lc_seal *s = open_ok(f->key);
-    assert_int_equal(stat(f->key, &st), 0);
+    struct lc_seal *s = open_ok(f->path);
+    assert_int_equal(stat(f->path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
     assert_int_equal(st.st_mode & 07777, 0600);
     assert_int_equal(st.st_size, 32);
-    assert_int_equal(count_entries(f->dir), 1); /* no temporary left behind */
+    assert_int_equal(tmpdir_count(f->dir), 1); /* no temporary left behind */
     lc_seal_free(s);
 }
 
 static void created_key_is_random_not_constant(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char other[320];
     unsigned char a[32], b[32];
     snprintf(other, sizeof other, "%s/other.key", f->dir);
-    lc_seal_free(open_ok(f->key));
+    lc_seal_free(open_ok(f->path));
     lc_seal_free(open_ok(other));
-    FILE *fa = fopen(f->key, "rb"), *fb = fopen(other, "rb");
+    FILE *fa = fopen(f->path, "rb"), *fb = fopen(other, "rb");
     assert_non_null(fa);
     assert_non_null(fb);
     assert_int_equal(fread(a, 1, 32, fa), 32);
@@ -129,54 +75,54 @@ static void created_key_is_random_not_constant(void **state)
 
 static void key_file_readable_by_group_or_others_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     unsigned char key[32] = {1, 2, 3};
     struct lc_seal *s = NULL;
     char err[256] = "";
-    write_file(f->key, key, sizeof key, 0644);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_EDENIED);
+    tmpdir_write(f->path, key, sizeof key, 0644);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_EDENIED);
     assert_null(s);
     assert_non_null(strstr(err, "0644"));
-    write_file(f->key, key, sizeof key, 0640);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_EDENIED);
-    write_file(f->key, key, sizeof key, 0604);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_EDENIED);
+    tmpdir_write(f->path, key, sizeof key, 0640);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_EDENIED);
+    tmpdir_write(f->path, key, sizeof key, 0604);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_EDENIED);
     assert_null(s);
-    write_file(f->key, key, sizeof key, 0400);
-    s = open_ok(f->key); /* owner read-only is fine */
+    tmpdir_write(f->path, key, sizeof key, 0400);
+    s = open_ok(f->path); /* owner read-only is fine */
     lc_seal_free(s);
 }
 
 static void key_file_of_wrong_size_is_refused_as_corrupt(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     unsigned char key[33] = {0};
     struct lc_seal *s = NULL;
     char err[256] = "";
-    write_file(f->key, key, 31, 0600);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, key, 31, 0600);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_ECORRUPT);
     assert_null(s);
-    write_file(f->key, key, 33, 0600);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_ECORRUPT);
-    write_file(f->key, key, 0, 0600);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, key, 33, 0600);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_ECORRUPT);
+    tmpdir_write(f->path, key, 0, 0600);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_ECORRUPT);
     assert_null(s);
     assert_true(err[0] != '\0');
 }
 
 static void key_file_that_is_a_directory_is_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     struct lc_seal *s = NULL;
     char err[256] = "";
-    assert_int_equal(mkdir(f->key, 0700), 0);
-    assert_int_equal(lc_seal_open(f->key, &s, err, sizeof err), LC_ECORRUPT);
+    assert_int_equal(mkdir(f->path, 0700), 0);
+    assert_int_equal(lc_seal_open(f->path, &s, err, sizeof err), LC_ECORRUPT);
     assert_null(s);
 }
 
 static void key_file_in_missing_directory_fails_without_crashing(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char path[400];
     struct lc_seal *s = NULL;
     char err[256] = "";
@@ -195,8 +141,8 @@ static void free_accepts_null(void **state)
 
 static void seal_round_trips_text_and_binary(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     const char *texts[] = {"11010519491231002X", "张三丰", ""};
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         char *sealed = NULL, *plain = NULL;
@@ -224,8 +170,8 @@ static void seal_round_trips_text_and_binary(void **state)
 
 static void sealed_value_is_unpadded_base64url_of_nonce_ct_tag(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *sealed = NULL;
     /* 24 nonce + 18 text + 16 tag = 58 bytes -> ceil(58 * 4 / 3) = 78 chars */
     assert_int_equal(lc_seal_encrypt(s, "r1", "11010519491231002X", 18, &sealed), LC_OK);
@@ -240,8 +186,8 @@ static void sealed_value_is_unpadded_base64url_of_nonce_ct_tag(void **state)
 
 static void sealing_twice_gives_different_values(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *a = NULL, *b = NULL;
     assert_int_equal(lc_seal_encrypt(s, "r1", "same", 4, &a), LC_OK);
     assert_int_equal(lc_seal_encrypt(s, "r1", "same", 4, &b), LC_OK);
@@ -253,8 +199,8 @@ static void sealing_twice_gives_different_values(void **state)
 
 static void changing_any_one_character_is_detected(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *sealed = NULL;
     assert_int_equal(lc_seal_encrypt(s, "r1", "13812345678", 11, &sealed), LC_OK);
     size_t len = strlen(sealed);
@@ -278,8 +224,8 @@ static void changing_any_one_character_is_detected(void **state)
 
 static void value_sealed_for_one_record_does_not_open_for_another(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *sealed = NULL, *plain = NULL;
     assert_int_equal(lc_seal_encrypt(s, "host:42", "secret", 6, &sealed), LC_OK);
     assert_int_equal(lc_seal_decrypt(s, "host:43", sealed, &plain, NULL), LC_ECORRUPT);
@@ -292,8 +238,8 @@ static void value_sealed_for_one_record_does_not_open_for_another(void **state)
 
 static void malformed_sealed_values_are_corrupt(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *sealed = NULL, *plain = NULL, buf[256];
     assert_int_equal(lc_seal_encrypt(s, "r1", "secret", 6, &sealed), LC_OK);
     const char *bad[] = {"", "A", "not base64 at all!", "AAAA", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
@@ -315,8 +261,8 @@ static void malformed_sealed_values_are_corrupt(void **state)
 
 static void oversized_plaintext_is_refused(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     size_t n = (1u << 20) + 1;
     char *big = calloc(1, n), *sealed = NULL;
     assert_non_null(big);
@@ -330,12 +276,12 @@ static void oversized_plaintext_is_refused(void **state)
 
 static void reopened_key_file_opens_earlier_values(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char *sealed = NULL, *plain = NULL;
     assert_int_equal(lc_seal_encrypt(s, "r1", "persisted", 9, &sealed), LC_OK);
     lc_seal_free(s);
-    s = open_ok(f->key);
+    s = open_ok(f->path);
     assert_int_equal(lc_seal_decrypt(s, "r1", sealed, &plain, NULL), LC_OK);
     assert_string_equal(plain, "persisted");
     free(plain);
@@ -345,10 +291,10 @@ static void reopened_key_file_opens_earlier_values(void **state)
 
 static void value_does_not_open_under_a_different_key(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char other[320];
     snprintf(other, sizeof other, "%s/other.key", f->dir);
-    struct lc_seal *a = open_ok(f->key), *b = open_ok(other);
+    struct lc_seal *a = open_ok(f->path), *b = open_ok(other);
     char *sealed = NULL, *plain = NULL;
     assert_int_equal(lc_seal_encrypt(a, "r1", "secret", 6, &sealed), LC_OK);
     assert_int_equal(lc_seal_decrypt(b, "r1", sealed, &plain, NULL), LC_ECORRUPT);
@@ -362,8 +308,8 @@ static void value_does_not_open_under_a_different_key(void **state)
 
 static void blind_index_is_64_lowercase_hex(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     char out[65];
     memset(out, 'Q', sizeof out);
     lc_seal_blind(s, "idnum", "11010519491231002X", out);
@@ -374,12 +320,12 @@ static void blind_index_is_64_lowercase_hex(void **state)
 
 static void blind_index_is_stable_across_reopen(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char a[65], b[65];
-    struct lc_seal *s = open_ok(f->key);
+    struct lc_seal *s = open_ok(f->path);
     lc_seal_blind(s, "idnum", "11010519491231002X", a);
     lc_seal_free(s);
-    s = open_ok(f->key);
+    s = open_ok(f->path);
     lc_seal_blind(s, "idnum", "11010519491231002X", b);
     lc_seal_free(s);
     assert_string_equal(a, b);
@@ -387,10 +333,10 @@ static void blind_index_is_stable_across_reopen(void **state)
 
 static void blind_index_differs_by_value_domain_and_key(void **state)
 {
-    struct fixture *f = *state;
+    struct tmpdir *f = *state;
     char other[320], base[65], h[65];
     snprintf(other, sizeof other, "%s/other.key", f->dir);
-    struct lc_seal *s = open_ok(f->key), *t = open_ok(other);
+    struct lc_seal *s = open_ok(f->path), *t = open_ok(other);
     lc_seal_blind(s, "idnum", "11010519491231002X", base);
     lc_seal_blind(s, "idnum", "110105198002290013", h);
     assert_string_not_equal(base, h);
@@ -419,12 +365,12 @@ static void read_master(const char *path, unsigned char *key)
 
 static void blind_index_is_keyed_blake2b_of_domain_nul_value(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     unsigned char master[32], sub[32], h[32];
     static const unsigned char msg[] = "idnum\0" "11010519491231002X";
     char want[65], got[65];
-    read_master(f->key, master);
+    read_master(f->path, master);
     assert_int_equal(crypto_kdf_derive_from_key(sub, sizeof sub, 2, "lcseal01", master), 0);
     crypto_generichash(h, sizeof h, msg, sizeof msg - 1, sub, sizeof sub);
     sodium_bin2hex(want, sizeof want, h, sizeof h);
@@ -439,13 +385,13 @@ static void blind_index_is_keyed_blake2b_of_domain_nul_value(void **state)
 
 static void sealed_value_opens_with_kdf_subkey_1_and_nonce_prefix(void **state)
 {
-    struct fixture *f = *state;
-    struct lc_seal *s = open_ok(f->key);
+    struct tmpdir *f = *state;
+    struct lc_seal *s = open_ok(f->path);
     unsigned char master[32], sub[32], bin[128], pt[64];
     size_t binlen = 0;
     unsigned long long ptlen = 0;
     char *sealed = NULL;
-    read_master(f->key, master);
+    read_master(f->path, master);
     assert_int_equal(crypto_kdf_derive_from_key(sub, sizeof sub, 1, "lcseal01", master), 0);
     assert_int_equal(lc_seal_encrypt(s, "host:7", "张三丰", strlen("张三丰"), &sealed), LC_OK);
     assert_int_equal(sodium_base642bin(bin, sizeof bin, sealed, strlen(sealed), NULL, &binlen,
@@ -462,7 +408,7 @@ static void sealed_value_opens_with_kdf_subkey_1_and_nonce_prefix(void **state)
     lc_seal_free(s);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tmpdir_teardown)
 
 int main(void)
 {

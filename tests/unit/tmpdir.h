@@ -1,5 +1,5 @@
 /* tmpdir.h -- a private scratch directory per unit test, for tests of code
- * that touches files (test_secret.c, test_file.c).
+ * that touches files (test_secret.c, test_file.c, test_note.c, test_seal.c).
  *
  * Header-only so each test binary stays one .c file.  The directory is made
  * under $TMPDIR (or /tmp) and removed with its entries afterwards, one level
