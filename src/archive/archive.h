@@ -69,6 +69,34 @@ LC_MUST_USE enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *r
 struct lc_write;
 LC_MUST_USE enum lc_err lc_archive_mirror(void *ctx, const struct lc_write *w, size_t n);
 
+/* The archiver: a store observer like lc_archive_mirror, except that gate
+ * decisions (the high-rate kind) are queued and appended by a thread of its
+ * own, once batch records wait or the oldest has waited flush_ms, so a
+ * request does not wait for the log.  Other kinds are appended before the
+ * observer returns.  If an append fails the archiver stops taking decisions
+ * (later observer calls return LC_EIO, so requests fail closed) and the
+ * next start's lc_archiver_reconcile repairs the gap.  lc_archiver_free
+ * drains the queue; call it after the last write and before
+ * lc_archive_close. */
+struct lc_archiver;
+struct lc_store;
+LC_MUST_USE enum lc_err lc_archiver_new(struct lc_archive *a, unsigned flush_ms, size_t batch,
+                                        struct lc_archiver **out);
+void lc_archiver_free(struct lc_archiver *r);
+/* The observer; ctx is the archiver. */
+LC_MUST_USE enum lc_err lc_archiver_observe(void *ctx, const struct lc_write *w, size_t n);
+/* Re-mirrors every recent gate decision whose current state (inserted;
+ * session ended) is not in the archive, e.g. one committed just before a
+ * crash emptied the queue.  "Recent" is bounded by the archive itself: the
+ * log is read backwards until a decision appended margin seconds before the
+ * newest one; then the store's decisions created since that time are
+ * checked, and sessions (allow decisions) created up to session_max seconds
+ * earlier, since ending a session updates an older record.  *repaired (may
+ * be NULL) counts records appended.  Run before the store takes writes. */
+LC_MUST_USE enum lc_err lc_archiver_reconcile(struct lc_archive *a, struct lc_store *s,
+                                              int64_t margin, int64_t session_max,
+                                              size_t *repaired);
+
 /* Signs and stores a checkpoint of the current tree if it grew; *note (may
  * be NULL) gets a heap copy of the latest signed checkpoint. */
 LC_MUST_USE enum lc_err lc_archive_checkpoint(struct lc_archive *a, char **note);

@@ -10,6 +10,14 @@
 #include "http/server.h"
 #include "text/text.h"
 
+/* Gate decisions reach the archive within this long (or once this many
+ * wait); reconciliation on start looks back this far before the newest
+ * archived decision, and at sessions opened up to a week before that. */
+#define LC_APP_ARCHIVE_FLUSH_MS 5
+#define LC_APP_ARCHIVE_BATCH 512
+#define LC_APP_RECONCILE_MARGIN 60
+#define LC_APP_SESSION_MAX ((int64_t)7 * 86400)
+
 static int mkdir_p(const char *path, mode_t mode)
 {
     return mkdir(path, mode) == 0 || errno == EEXIST ? 0 : -1;
@@ -40,6 +48,11 @@ void lc_app_close(struct lc_app *app)
     lc_metrics_free(app->metrics);
     lc_cache_free(app->tokens);
     lc_seal_free(app->seal);
+    /* the writers are gone: drain the archiver before the archive closes */
+    if (app->archiver) {
+        lc_store_observe(app->store, NULL, NULL);
+        lc_archiver_free(app->archiver);
+    }
     lc_store_close(app->store);
     lc_archive_close(app->archive);
     lc_log_free(app->access);
@@ -158,7 +171,16 @@ int lc_app_open(const char *dir, struct lc_app **out, char *why, size_t whylen)
         goto fail_log;
     if (lc_archive_open(dir, NULL, 1000, &app->archive, why, whylen) != LC_OK)
         goto fail;
-    lc_store_observe(app->store, lc_archive_mirror, app->archive);
+    /* a crash may have lost queued gate decisions: put them back before
+     * anything writes; then decisions go through the archiver's queue */
+    if (lc_archiver_reconcile(app->archive, app->store, LC_APP_RECONCILE_MARGIN,
+                              LC_APP_SESSION_MAX, NULL) != LC_OK ||
+        lc_archiver_new(app->archive, LC_APP_ARCHIVE_FLUSH_MS, LC_APP_ARCHIVE_BATCH,
+                        &app->archiver) != LC_OK) {
+        snprintf(why, whylen, "cannot reconcile the archive with the store");
+        goto fail;
+    }
+    lc_store_observe(app->store, lc_archiver_observe, app->archiver);
     if (lc_registry_new(app->store, app->seal, app->events, &app->reg) != LC_OK ||
         lc_batch_new(app->store, &app->batch) != LC_OK ||
         lc_gate_new(app->reg, app->store, app->batch, app->events, &app->gate) != LC_OK ||

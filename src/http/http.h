@@ -38,6 +38,7 @@ struct lc_app {
     struct lc_monitor *monitor;  /* NULL without rule packs */
     char *rules_path;            /* where packs are (re)loaded from */
     struct lc_archive *archive;  /* the tamper-evident log of every write */
+    struct lc_archiver *archiver; /* the store observer feeding it */
     struct lc_enforce *enforce;  /* measures, or NULL without a policy */
 };
 
