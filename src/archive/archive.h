@@ -63,13 +63,9 @@ void lc_archive_close(struct lc_archive *a);
 LC_MUST_USE enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *recs, size_t n,
                                           uint64_t *first, struct lc_errinfo *e);
 
-/* A store observer (store.h) appending every committed write: ctx is the
- * archive.  Events keep their type and time; other kinds become records of
- * that type; data carries _kind, _id and _op. */
-struct lc_write;
-LC_MUST_USE enum lc_err lc_archive_mirror(void *ctx, const struct lc_write *w, size_t n);
-
-/* The archiver: a store observer like lc_archive_mirror, except that gate
+/* The archiver: a store observer (store.h) appending every committed
+ * write, except hashed API tokens.  Events keep their type and time; other
+ * kinds become records of that type; data carries _kind, _id and _op.  Gate
  * decisions (the high-rate kind) are queued and appended by a thread of its
  * own, once batch records wait or the oldest has waited flush_ms, so a
  * request does not wait for the log.  Other kinds are appended before the
@@ -80,6 +76,7 @@ LC_MUST_USE enum lc_err lc_archive_mirror(void *ctx, const struct lc_write *w, s
  * lc_archive_close. */
 struct lc_archiver;
 struct lc_store;
+struct lc_write;
 LC_MUST_USE enum lc_err lc_archiver_new(struct lc_archive *a, unsigned flush_ms, size_t batch,
                                         struct lc_archiver **out);
 void lc_archiver_free(struct lc_archiver *r);

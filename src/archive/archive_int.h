@@ -88,10 +88,6 @@ void lc_strtab_cleanup(struct strtab *t);
 LC_MUST_USE enum lc_err lc_archive_index(struct lc_archive *a, uint64_t idx, json_t *rec,
                                          int has_key);
 void lc_archive_index_cleanup(struct lc_archive *a);
-/* May record idx be purged at now?  0 = yes, else LC_EDENIED-style reason
- * ("retention_not_expired", "legal_hold", "no_retention", "nothing"). Caller
- * holds mu. */
-const char *lc_archive_purge_block(struct lc_archive *a, uint64_t idx, int64_t now);
 /* Appends one internal record {type, ts=now, data} (takes data). */
 LC_MUST_USE enum lc_err lc_archive_note_record(struct lc_archive *a, const char *type,
                                                json_t *data, uint64_t *idx);

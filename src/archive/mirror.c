@@ -58,29 +58,6 @@ static json_t *record_of(const struct lc_write *w)
     return rec;
 }
 
-enum lc_err lc_archive_mirror(void *ctx, const struct lc_write *w, size_t n)
-{
-    struct lc_archive *a = ctx;
-    json_t **recs = calloc(n ? n : 1, sizeof *recs);
-    size_t k = 0;
-    enum lc_err err = recs ? LC_OK : LC_ENOMEM;
-    for (size_t i = 0; err == LC_OK && i < n; i++) {
-        if (skipped(w[i].rec->kind))
-            continue;
-        if (!(recs[k] = record_of(&w[i])))
-            err = LC_ENOMEM;
-        else
-            k++;
-    }
-    struct lc_errinfo e = {0};
-    if (err == LC_OK && k)
-        err = lc_archive_append(a, recs, k, NULL, &e);
-    for (size_t i = 0; i < k; i++)
-        json_decref(recs[i]);
-    free(recs);
-    return err;
-}
-
 /* ---- the archiver: gate decisions through a queue ---- */
 
 #define DECISION "gate_decision"

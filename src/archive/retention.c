@@ -307,7 +307,9 @@ static int group_expired(struct lc_archive *a, int32_t g, int64_t now)
     return until && now >= until;
 }
 
-const char *lc_archive_purge_block(struct lc_archive *a, uint64_t idx, int64_t now)
+/* Why record idx may not be purged at now, or NULL if it may: "nothing"
+ * (no key left), "no_retention", "retention_not_expired", "legal_hold". */
+static const char *purge_block(struct lc_archive *a, uint64_t idx, int64_t now)
 {
     const struct rec_meta *m = &a->meta[idx];
     if (!(m->flags & RF_KEY) || (m->flags & RF_PURGED))
@@ -477,7 +479,7 @@ static enum lc_err collect(struct lc_archive *a, int32_t g, int64_t now, uint64_
     for (size_t i = 0; i < a->nmeta; i++) {
         if (g != NO_ID && a->meta[i].og != g && a->meta[i].sg != g)
             continue;
-        const char *why = lc_archive_purge_block(a, i, now);
+        const char *why = purge_block(a, i, now);
         if (why && strcmp(why, "nothing") == 0)
             continue;
         if (why) {
