@@ -5,6 +5,11 @@
  *       (default 1) per lc_seglog_append call, THREADS writers; also the
  *       group size (records per commit) and per-call latency.  keyed: every
  *       record has a key.
+ *   bench_archive archive DATA THREADS SECONDS PER_CALL
+ *       the same, through the server's own path: lc_archive_append with JSON
+ *       records {type, ts, data} (canonical bytes, the personal fields
+ *       sealed under a per-record key, the retention index), checkpoints
+ *       signed every second as `serve` does.
  *   bench_archive sqlite PATH BATCH SECONDS
  *       the grouped peer: the same records into SQLite (WAL,
  *       synchronous=FULL), one writer, BATCH rows per transaction.
@@ -33,6 +38,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "archive/archive.h"
+#include "archive/archive_int.h"
 #include "archive/merkle.h"
 #include "archive/seglog.h"
 
@@ -40,6 +47,7 @@
 
 static char *recs[NREC];
 static size_t rec_lens[NREC];
+static json_t *jrecs[NREC]; /* the same events as archive records */
 
 static double now(void)
 {
@@ -81,6 +89,18 @@ static void make_records(void)
                          (unsigned long long)(h >> 32), text, (unsigned long long)mix(h));
         recs[i] = strdup(buf);
         rec_lens[i] = (size_t)n;
+        /* as the monitor hands a chat event to the archive: the sender's
+         * id and the text are personal fields, sealed */
+        json_t *ev = json_loads(buf, 0, NULL);
+        json_t *d = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "room_id",
+                              json_object_get(ev, "room_id"), "seq", json_object_get(ev, "seq"),
+                              "user_id", json_object_get(json_object_get(ev, "sender"), "id"),
+                              "text", json_object_get(ev, "text"), "moderation",
+                              json_object_get(ev, "moderation"), "client",
+                              json_object_get(ev, "client"));
+        jrecs[i] = json_pack("{s:s, s:O, s:o}", "type", "chat", "ts", json_object_get(ev, "ts"),
+                             "data", d);
+        json_decref(ev);
     }
 }
 
@@ -112,6 +132,7 @@ static struct lc_seglog *open_log(const char *dir)
 
 struct writer {
     struct lc_seglog *log;
+    struct lc_archive *arc; /* set: append through lc_archive_append */
     int id;
     bool keyed;
     int per_call;
@@ -128,20 +149,25 @@ static void *append_loop(void *arg)
     memset(key, 0x5c, sizeof key);
     uint64_t i = (uint64_t)w->id * 977;
     struct lc_seglog_rec *r = calloc((size_t)w->per_call, sizeof *r);
+    json_t **jr = calloc((size_t)w->per_call, sizeof *jr);
     while (!atomic_load_explicit(w->stop, memory_order_relaxed)) {
         for (int j = 0; j < w->per_call; j++) {
             size_t k = (size_t)(i++ % NREC);
             r[j] = (struct lc_seglog_rec){recs[k], rec_lens[k], w->keyed ? key : NULL};
+            jr[j] = jrecs[k];
         }
         uint64_t idx;
+        struct lc_errinfo e = {0};
         double t0 = now();
-        enum lc_err rc = lc_seglog_append(w->log, r, (size_t)w->per_call, &idx);
+        enum lc_err rc = w->arc ? lc_archive_append(w->arc, jr, (size_t)w->per_call, &idx, &e)
+                                : lc_seglog_append(w->log, r, (size_t)w->per_call, &idx);
         if (rc != LC_OK)
-            die("append", rc, NULL);
+            die("append", rc, e.message);
         if (w->nlat < w->cap)
             w->lat[w->nlat++] = (float)((now() - t0) * 1e6);
         w->done += (uint64_t)w->per_call;
     }
+    free(jr);
     free(r);
     return NULL;
 }
@@ -152,9 +178,20 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int run_appends(const char *dir, int threads, double seconds, bool keyed, int per_call)
+static int run_appends(const char *dir, int threads, double seconds, bool keyed, int per_call,
+                       bool whole)
 {
-    struct lc_seglog *l = open_log(dir);
+    struct lc_archive *arc = NULL;
+    struct lc_seglog *l;
+    if (whole) {
+        char err[256] = "";
+        enum lc_err rc = lc_archive_open(dir, NULL, 1000, &arc, err, sizeof err);
+        if (rc != LC_OK)
+            die("lc_archive_open", rc, err);
+        l = arc->log;
+    } else {
+        l = open_log(dir);
+    }
     atomic_bool stop = false;
     struct writer *w = calloc((size_t)threads, sizeof *w);
     pthread_t *t = calloc((size_t)threads, sizeof *t);
@@ -165,7 +202,7 @@ static int run_appends(const char *dir, int threads, double seconds, bool keyed,
         atomic_store(&stop, false);
         for (int i = 0; i < threads; i++) {
             free(w[i].lat);
-            w[i] = (struct writer){l, i, keyed, per_call, &stop, 0, NULL, 0,
+            w[i] = (struct writer){l, arc, i, keyed, per_call, &stop, 0, NULL, 0,
                                    2000000 / (size_t)threads};
             w[i].lat = malloc(w[i].cap * sizeof(float));
         }
@@ -196,11 +233,12 @@ static int run_appends(const char *dir, int threads, double seconds, bool keyed,
         }
         qsort(all, nl, sizeof(float), cmp_float);
         uint64_t commits = s1.commits - s0.commits;
-        printf("RESULT {\"threads\":%d,\"per_call\":%d,\"keyed\":%s,\"seconds\":%.3f,\"appends\":%llu,"
+        printf("RESULT {\"path\":\"%s\",\"threads\":%d,\"per_call\":%d,\"keyed\":%s,\"seconds\":%.3f,\"appends\":%llu,"
                "\"appends_per_s\":%.0f,\"commits\":%llu,\"commits_per_s\":%.0f,"
                "\"records_per_commit\":%.2f,\"lat_p50_us\":%.0f,\"lat_p99_us\":%.0f,"
                "\"record_bytes\":%.1f}\n",
-               threads, per_call, keyed ? "true" : "false", el, (unsigned long long)total,
+               whole ? "lc_archive_append" : "lc_seglog_append", threads, per_call,
+               keyed ? "true" : "false", el, (unsigned long long)total,
                (double)total / el, (unsigned long long)commits, (double)commits / el,
                commits ? (double)(s1.appends - s0.appends) / (double)commits : 0.0,
                nl ? all[nl / 2] : 0.0, nl ? all[nl * 99 / 100] : 0.0, avg_len());
@@ -210,7 +248,10 @@ static int run_appends(const char *dir, int threads, double seconds, bool keyed,
         free(w[i].lat);
     free(w);
     free(t);
-    lc_seglog_close(l);
+    if (arc)
+        lc_archive_close(arc);
+    else
+        lc_seglog_close(l);
     return 0;
 }
 
@@ -591,7 +632,10 @@ int main(int argc, char **argv)
     make_records();
     if (argc >= 5 && !strcmp(argv[1], "appends"))
         return run_appends(argv[2], atoi(argv[3]), atof(argv[4]),
-                           argc > 5 && !strcmp(argv[5], "keyed"), argc > 6 ? atoi(argv[6]) : 1);
+                           argc > 5 && !strcmp(argv[5], "keyed"), argc > 6 ? atoi(argv[6]) : 1,
+                           false);
+    if (argc == 6 && !strcmp(argv[1], "archive"))
+        return run_appends(argv[2], atoi(argv[3]), atof(argv[4]), false, atoi(argv[5]), true);
     if (argc == 5 && !strcmp(argv[1], "sqlite"))
         return run_sqlite(argv[2], atoi(argv[3]), atof(argv[4]));
     if (argc == 6 && !strcmp(argv[1], "sqlite-writers"))

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # bench/archive/run.sh -- the archive log benchmark: durable appends/s at 1, 8
-# and 64 writer threads next to two SQLite peers (WAL, synchronous=FULL)
-# inserting the same records: "same writers" (as many writer threads as ours,
-# one connection each, BEGIN IMMEDIATE, one transaction per record as each of
-# our writers appends one record per call) and "same group" (one writer,
-# transactions of the group size our log reached at that writer count);
-# inclusion-proof time and recovery time in a 10-million-record log;
-# full-log verify MB/s.
+# and 64 writer threads, each handing the log PER_CALL records per call, next
+# to SQLite (WAL, synchronous=FULL) inserting the same records in batches of
+# the same size: "same writers" (as many writer threads as ours, one
+# connection each, BEGIN IMMEDIATE, PER_CALL rows per transaction) and
+# "same group" (one writer, transactions as large as the groups our log
+# formed per fdatasync); a sweep of PER_CALL at 64 writers; the server's
+# own path (lc_archive_append: canonical JSON, sealing, the retention
+# index); inclusion-proof time and recovery time in a 10-million-record
+# log; full-log verify MB/s.
 #
 #   bench/archive/run.sh
 #
-# Environment: SECONDS_PER (timed seconds per append figure; default 2),
-# ROUNDS (interleaved rounds of the append/SQLite figures, median reported;
+# Environment: PER_CALL (records per append call and per SQLite transaction
+# in the main rows; default 8), SWEEP (PER_CALL values measured at 64
+# writers; default "1 2 4 8 16 32 64"), SECONDS_PER (timed seconds per
+# append figure; default 2), ROUNDS (interleaved rounds, median reported;
 # default 5), BIG (records in the big log; default 10000000, 0 skips it),
 # PROOFS (inclusion proofs timed; default 100000), WORK (work dir; default
 # /tmp/lc-bench-archive; every data directory in it is deleted and made
@@ -21,10 +25,10 @@
 # (CPU list to pin every benchmark process to, e.g. 0-1; default none).
 #
 # Also runs wake_floor.c: 64 threads that only sleep and are woken, the
-# ceiling for 64 blocking writers on the machine.
+# ceiling for 64 writers that each block on one record at a time.
 #
-# Last lines, for 64 writers (x: median over rounds of the round's own
-# ratio; n: the median appends/s):
+# Last lines, for 64 writers at PER_CALL (x: median over rounds of the
+# round's own ratio; n: the median appends/s):
 #   archive_vs_sqlite_grouped=<x>            (against the same-group peer)
 #   archive_vs_sqlite=<x> appends_per_s=<n>  (against the same-writers peer)
 # See README.md.
@@ -40,6 +44,8 @@ WORK=${WORK:-/tmp/lc-bench-archive}
 KEEP=${KEEP:-0}
 BUILD=${BUILD:-}
 TASKSET=${TASKSET:-}
+PER_CALL=${PER_CALL:-8}
+SWEEP=${SWEEP:-1 2 4 8 16 32 64}
 
 for t in cmake gcc python3 df; do
     command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 2; }
@@ -84,7 +90,7 @@ for R in $(seq 1 "$ROUNDS"); do
     for T in 1 8 64; do
         D=$WORK/log-$T
         rm -rf "$D" "$WORK/sqlite-$T.db"*
-        run "log-$T-$R" "$BIN" appends "$D" "$T" "$SECONDS_PER"
+        run "log-$T-$R" "$BIN" appends "$D" "$T" "$SECONDS_PER" plain "$PER_CALL"
         # SQLite commits as many rows per transaction as our log put in
         # one fdatasync at this writer count, in this round
         B=$(python3 -c 'import json,sys; print(max(1, round(json.load(open(sys.argv[1]))["records_per_commit"])))' \
@@ -93,25 +99,41 @@ for R in $(seq 1 "$ROUNDS"); do
         rm -rf "$D" "$WORK/sqlite-$T.db"*
         # SQLite with our concurrency: T threads, a connection each, each
         # transaction as many records as each of our writers appends per call
-        P=$(field "$RES/log-$T-$R.json" per_call)
-        run "sqlw-$T-$R" "$BIN" sqlite-writers "$WORK/sqlite-$T.db" "$T" "$P" "$SECONDS_PER"
+        run "sqlw-$T-$R" "$BIN" sqlite-writers "$WORK/sqlite-$T.db" "$T" "$PER_CALL" "$SECONDS_PER"
         rm -rf "$WORK/sqlite-$T.db"*
         if [ "$T" = 64 ]; then  # the log in SQLite's shape: one thread, B records a call
             run "shape-$R" "$BIN" appends "$D" 1 "$SECONDS_PER" plain "$B"
             rm -rf "$D"
         fi
-        echo "round $R, $T writers: log $(field "$RES/log-$T-$R.json" appends_per_s)/s" \
+        echo "round $R, $T writers x $PER_CALL: log $(field "$RES/log-$T-$R.json" appends_per_s)/s" \
              "($(field "$RES/log-$T-$R.json" records_per_commit) per commit)," \
              "SQLite batch $B $(field "$RES/sqlite-$T-$R.json" rows_per_s)/s," \
              "SQLite $T writers $(field "$RES/sqlw-$T-$R.json" rows_per_s)/s" \
              "($(field "$RES/sqlw-$T-$R.json" threads_no_commit) of them never committed)" >&2
     done
+    # 64 writers, records per call swept; SQLite: the same writers, the same
+    # rows per transaction
+    for P in $SWEEP; do
+        D=$WORK/log-sweep
+        rm -rf "$D" "$WORK/sqlite-sweep.db"*
+        run "sweep-$P-$R" "$BIN" appends "$D" 64 "$SECONDS_PER" plain "$P"
+        rm -rf "$D"
+        run "sweepsq-$P-$R" "$BIN" sqlite-writers "$WORK/sqlite-sweep.db" 64 "$P" "$SECONDS_PER"
+        rm -rf "$WORK/sqlite-sweep.db"*
+    done
+    echo "round $R, sweep at 64 writers:" $(for P in $SWEEP; do
+        echo "$P:$(field "$RES/sweep-$P-$R.json" appends_per_s)/$(field "$RES/sweepsq-$P-$R.json" rows_per_s)"; done) >&2
+    # the server's path: JSON records through lc_archive_append
+    D=$WORK/server
+    rm -rf "$D"; mkdir -p "$D"
+    run "server-$R" "$BIN" archive "$D" 64 "$SECONDS_PER" "$PER_CALL"
+    rm -rf "$D"
 done
 # the floor: 64 threads that only sleep and are woken in one batch, no I/O
 run "wake-floor" "$WORK/wake_floor" 64 "$SECONDS_PER"
 D=$WORK/log-keyed
 rm -rf "$D"
-run "keyed-64" "$BIN" appends "$D" 64 "$SECONDS_PER" keyed
+run "keyed-64" "$BIN" appends "$D" 64 "$SECONDS_PER" keyed "$PER_CALL"
 rm -rf "$D"
 
 # ---- the big log: build, reopen + proofs, verify ------------------------------
@@ -136,9 +158,10 @@ if [ "$BIG" -gt 0 ]; then
 fi
 
 echo "results in $RES ($(( $(date +%s) - T0 )) s)" >&2
-python3 - "$RES" "$ROUNDS" "$BIG" <<'PY'
+python3 - "$RES" "$ROUNDS" "$BIG" "$PER_CALL" "$SWEEP" <<'PY'
 import glob, json, os, statistics, sys
 res, rounds, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+per_call, sweep = int(sys.argv[4]), [int(x) for x in sys.argv[5].split()]
 def load(name):
     p = os.path.join(res, name + ".json")
     return json.load(open(p)) if os.path.exists(p) and os.path.getsize(p) else None
@@ -147,7 +170,8 @@ cpu = "?"
 for line in open("/proc/cpuinfo"):
     if line.startswith("model name"):
         cpu = line.split(":", 1)[1].strip(); break
-print("archive log benchmark: %d rounds, median shown; %d cores (%s)" % (rounds, os.cpu_count(), cpu))
+print("archive log benchmark: %d rounds, median shown; %d cores (%s); %d records per append call"
+      " (per SQLite transaction for the same writers)" % (rounds, os.cpu_count(), cpu, per_call))
 print()
 print("%-9s %12s %9s %7s %7s | %-30s | %-33s" % ("", "", "", "", "", "SQLite, same writers",
                                                   "SQLite, same group size"))
@@ -171,6 +195,11 @@ for t in (1, 8, 64):
     if t == 64:
         head = (row[6], row[1], wratios, row[10], ratios)
 k = load("keyed-64")
+sv = [load("server-%d" % r) for r in range(1, rounds + 1)]
+print("%-9s %12.0f %9.1f %7.0f %7.0f   (the server's path: JSON chat events through lc_archive_append, canonical"
+      " bytes, user_id and text sealed under a key of their own, keys.dat synced too, retention index)"
+      % ("64 server", med(x["appends_per_s"] for x in sv), med(x["records_per_commit"] for x in sv),
+         med(x["lat_p50_us"] for x in sv), med(x["lat_p99_us"] for x in sv)))
 print("%-9s %12.0f %9.1f %7.0f %7.0f   (every record keyed: keys.dat written and synced too, beside the segment)"
       % ("64 keyed", k["appends_per_s"], k["records_per_commit"], k["lat_p50_us"], k["lat_p99_us"]))
 sh = [load("shape-%d" % r) for r in range(1, rounds + 1)]
@@ -183,14 +212,27 @@ f = load("wake-floor")
 print("%-9s %12.0f   (64 threads that only sleep on a futex and are woken in one batch, no I/O: the"
       " ceiling for 64 blocking writers here; %.2f us CPU per wakeup, %.2f CPUs busy)"
       % ("wake only", f["wakeups_per_s"], f["cpu_us_per_wakeup"], f["cpus_busy"]))
+print()
+print("64 writers, records per call swept (SQLite: 64 writers, the same rows per transaction):")
+print("%-9s %12s %9s %7s %7s | %10s %6s %12s" % ("per call", "log app/s", "per sync", "p50 us", "p99 us",
+                                                "rows/s", "ratio", "never commit"))
+for p in sweep:
+    lg = [load("sweep-%d-%d" % (p, r)) for r in range(1, rounds + 1)]
+    sq = [load("sweepsq-%d-%d" % (p, r)) for r in range(1, rounds + 1)]
+    print("%-9d %12.0f %9.1f %7.0f %7.0f | %10.0f %6.2f %12s" % (
+        p, med(x["appends_per_s"] for x in lg), med(x["records_per_commit"] for x in lg),
+        med(x["lat_p50_us"] for x in lg), med(x["lat_p99_us"] for x in lg),
+        med(x["rows_per_s"] for x in sq), med(a["appends_per_s"] / b["rows_per_s"] for a, b in zip(lg, sq)),
+        "%.0f/64" % med(x["threads_no_commit"] for x in sq)))
 s = load("sqlite-1-1")
-print("(records: %.0f-byte JSON chat events; log: one record per lc_seglog_append call, append returns after"
+print("(records: %.0f-byte JSON chat events; log: %d records per lc_seglog_append call, append returns after"
       " fdatasync; SQLite %s, WAL, synchronous=FULL, BEGIN IMMEDIATE..COMMIT;"
-      " same writers: as many threads as the log's writers, one connection each, busy_timeout 5000 ms, one row"
-      " per transaction, 'never commit' = threads that committed nothing in the timed window (median);"
+      " same writers: as many threads as the log's writers, one connection each, busy_timeout 5000 ms, as many"
+      " rows per transaction as records per call, 'never commit' = threads that committed nothing in the timed"
+      " window (median);"
       " same group: one writer, <batch> rows per transaction, batch = the log's records per fdatasync at that"
       " writer count in the same round; ratio = log/SQLite, median of the per-round ratios)"
-      % (load("log-1-1")["record_bytes"], s["sqlite"]))
+      % (load("log-1-1")["record_bytes"], per_call, s["sqlite"]))
 if big:
     b, p, v = load("build"), load("proofs"), load("verify")
     print()
@@ -204,8 +246,9 @@ if big:
           % (p["size"], p["proof_us"], p["proof_hashes"], p["proofs"], p["read_proof_verify_us"], p["read_us"]))
     print("lc_seglog_verify_dir: %.0f MB in %.1f s = %.0f MB/s (%.0f records/s; page cache warm)"
           % (v["bytes"] / 1e6, v["seconds"], v["mb_per_s"], v["records_per_s"]))
-print("ratio at 64 writers per round: same writers %s; same group %s; targets: >= 3x SQLite and"
-      " >= 300,000 appends/s" % (" ".join("%.2f" % r for r in head[2]), " ".join("%.2f" % r for r in head[4])))
+print("ratio at 64 writers x %d per round: same writers %s; same group %s; targets: >= 3x SQLite and"
+      " >= 300,000 appends/s" % (per_call, " ".join("%.2f" % r for r in head[2]),
+                                 " ".join("%.2f" % r for r in head[4])))
 print()
 print("archive_vs_sqlite_grouped=%.2f" % head[3])
 print("archive_vs_sqlite=%.2f appends_per_s=%d" % (head[0], round(head[1])))

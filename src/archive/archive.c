@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "archive/archive_int.h"
+#include "core/canon.h"
 #include "core/file.h"
 #include "core/ticker.h"
 #include "core/time.h"
@@ -27,7 +28,7 @@ static const char *const personal_fields[] = {
 int lc_archive_personal(const char *field)
 {
     for (size_t i = 0; personal_fields[i]; i++)
-        if (strcmp(field, personal_fields[i]) == 0)
+        if (field[0] == personal_fields[i][0] && strcmp(field, personal_fields[i]) == 0)
             return 1;
     return 0;
 }
@@ -109,49 +110,60 @@ void lc_strtab_cleanup(struct strtab *t)
 
 /* ---- sealing ---- */
 
-/* Moves the personal fields of data into a sealed string under a fresh
- * key.  *sealed is NULL when data has none. */
-static enum lc_err seal_personal(json_t *data, uint8_t key[32], char **sealed)
+static int personal(const char *key, void *ctx)
 {
-    json_t *pii = json_object();
-    const char *k;
-    json_t *v;
-    void *tmp;
-    *sealed = NULL;
-    if (!pii)
+    (void)ctx;
+    return lc_archive_personal(key);
+}
+
+static int not_personal(const char *key, void *ctx)
+{
+    (void)ctx;
+    return !lc_archive_personal(key);
+}
+
+/* Appends ,"sealed":"<base64>" to out: data's personal members (canonical
+ * JSON) sealed under a fresh key, nonce first.  Nothing when data has no
+ * personal member (*sealed 0). */
+static enum lc_err seal_personal(const json_t *data, uint8_t key[32], struct lc_canon *out,
+                                 int *sealed)
+{
+    struct lc_canon pt = {0};
+    size_t kept = 0;
+    *sealed = 0;
+    if (lc_canon_object(&pt, data, personal, NULL, &kept) != 0) {
+        free(pt.buf);
         return LC_ENOMEM;
-    json_object_foreach_safe(data, tmp, k, v) {
-        if (lc_archive_personal(k)) {
-            json_object_set(pii, k, v);
-            json_object_del(data, k);
-        }
     }
     enum lc_err err = LC_OK;
-    if (json_object_size(pii)) {
-        char *pt = json_dumps(pii, JSON_COMPACT | JSON_SORT_KEYS);
-        size_t n = pt ? strlen(pt) : 0;
-        size_t blen = 24 + n + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-        uint8_t *box = pt ? malloc(blen) : NULL;
+    if (kept) {
+        size_t blen = 24 + pt.len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
         size_t b64 = sodium_base64_ENCODED_LEN(blen, sodium_base64_VARIANT_ORIGINAL);
-        char *out = box ? malloc(b64) : NULL;
-        if (!out) {
+        uint8_t *box = malloc(blen);
+        char *text = box ? malloc(b64) : NULL;
+        if (!text) {
             err = LC_ENOMEM;
         } else {
+            uint8_t fresh[32 + 24]; /* the key, then the nonce */
             unsigned long long clen;
-            crypto_aead_xchacha20poly1305_ietf_keygen(key);
-            randombytes_buf(box, 24);
-            crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)pt, n,
-                                                       (const uint8_t *)SEAL_AD,
+            randombytes_buf(fresh, sizeof fresh);
+            memcpy(key, fresh, 32);
+            memcpy(box, fresh + 32, 24);
+            sodium_memzero(fresh, sizeof fresh);
+            crypto_aead_xchacha20poly1305_ietf_encrypt(box + 24, &clen, (const uint8_t *)pt.buf,
+                                                       pt.len, (const uint8_t *)SEAL_AD,
                                                        strlen(SEAL_AD), NULL, box, key);
-            sodium_bin2base64(out, b64, box, blen, sodium_base64_VARIANT_ORIGINAL);
-            *sealed = out;
-            out = NULL;
+            sodium_bin2base64(text, b64, box, blen, sodium_base64_VARIANT_ORIGINAL);
+            lc_canon_raw(out, ",\"sealed\":", 10);
+            lc_canon_string(out, text, strlen(text));
+            *sealed = 1;
         }
-        free(out);
+        free(text);
         free(box);
-        free(pt);
     }
-    json_decref(pii);
+    if (pt.buf)
+        sodium_memzero(pt.buf, pt.cap);
+    free(pt.buf);
     return err;
 }
 
@@ -213,13 +225,16 @@ json_t *lc_archive_mask(json_t *v)
 
 /* ---- records ---- */
 
-/* Builds the canonical record from a caller's {type, ts, data}. */
-static enum lc_err canonical(json_t *in, int64_t now, uint8_t key[32], char **bytes,
+/* Builds the canonical bytes of a caller's {type, ts, data}:
+ * {"at","data" (without its personal members),"sealed"?,"ts","type"},
+ * keys sorted, compact, as json_dumps(JSON_COMPACT | JSON_SORT_KEYS) would
+ * write the record (canon.h).  *bytes is the caller's to free. */
+static enum lc_err canonical(const json_t *in, const char *at, uint8_t key[32], char **bytes,
                              int *has_key, struct lc_errinfo *e)
 {
     const char *type = json_string_value(json_object_get(in, "type"));
     const char *ts = json_string_value(json_object_get(in, "ts"));
-    json_t *data = json_object_get(in, "data");
+    const json_t *data = json_object_get(in, "data");
     int64_t t;
     if (!type || !*type || strlen(type) > 64)
         return lc_fail(e, LC_EINVAL, "invalid_value", "type", "a record needs a type");
@@ -227,71 +242,101 @@ static enum lc_err canonical(json_t *in, int64_t now, uint8_t key[32], char **by
         return lc_fail(e, LC_EINVAL, "invalid_value", "ts", "ts must be an RFC 3339 time");
     if (!json_is_object(data))
         return lc_fail(e, LC_EINVAL, "invalid_value", "data", "data must be an object");
-    json_t *copy = json_deep_copy(data);
-    char at[LC_TIME_STRLEN], *sealed = NULL;
-    lc_time_format(now, at);
-    enum lc_err err = copy ? seal_personal(copy, key, &sealed) : LC_ENOMEM;
-    json_t *rec = err == LC_OK ? json_pack("{s:s, s:s, s:s, s:O}", "type", type, "ts", ts, "at",
-                                           at, "data", copy)
-                               : NULL;
-    if (rec && sealed)
-        json_object_set_new(rec, "sealed", json_string(sealed));
-    if (err == LC_OK && rec)
-        *bytes = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-    if (err == LC_OK && (!rec || !*bytes))
+    struct lc_canon b = {0};
+    lc_canon_raw(&b, "{\"at\":", 6);
+    lc_canon_string(&b, at, strlen(at));
+    lc_canon_raw(&b, ",\"data\":", 8);
+    lc_canon_object(&b, data, not_personal, NULL, NULL);
+    enum lc_err err = b.failed ? LC_ENOMEM : seal_personal(data, key, &b, has_key);
+    lc_canon_raw(&b, ",\"ts\":", 6);
+    lc_canon_string(&b, ts, strlen(ts));
+    lc_canon_raw(&b, ",\"type\":", 8);
+    lc_canon_string(&b, type, strlen(type));
+    lc_canon_raw(&b, "}", 1);
+    if (err == LC_OK && b.failed)
         err = LC_ENOMEM;
-    if (err == LC_OK && strlen(*bytes) > LC_ARCHIVE_MAX_RECORD) {
-        free(*bytes);
+    if (err == LC_OK && b.len > LC_ARCHIVE_MAX_RECORD)
         err = lc_fail(e, LC_ETOOBIG, "too_large", "data", "a record is at most 1 MiB");
+    if (err == LC_OK)
+        *bytes = b.buf;
+    else
+        free(b.buf);
+    return err;
+}
+
+/* Indexes every pending appender's records that are next in log order and
+ * wakes their appenders.  With a->mu held.  If the index cannot take a
+ * record (out of memory) the archive is broken: every waiter is woken and
+ * later appends fail until a restart rebuilds the index. */
+static void index_ready(struct lc_archive *a)
+{
+    for (;;) {
+        struct pending **pp = &a->pending;
+        while (*pp && (*pp)->first != a->nmeta)
+            pp = &(*pp)->next;
+        struct pending *p = *pp;
+        if (!p || a->broken)
+            break;
+        *pp = p->next;
+        for (size_t i = 0; i < p->n && !a->broken; i++)
+            if (lc_archive_index(a, p->first + i, p->recs[i], p->has_key[i]) != LC_OK)
+                a->broken = 1; /* the record is durable but unindexed: stop */
+        p->done = 1;
+        pthread_cond_signal(&p->cv);
     }
-    *has_key = sealed != NULL;
-    free(sealed);
-    json_decref(rec);
-    json_decref(copy);
+    if (a->broken) {
+        for (struct pending *p = a->pending; p; p = p->next) {
+            p->done = 1;
+            pthread_cond_signal(&p->cv);
+        }
+        a->pending = NULL;
+    }
+}
+
+/* Puts durable records [first, first + n) into the index, in log order
+ * whichever appender gets here first, without waking anyone but the
+ * appenders whose records were indexed. */
+static enum lc_err index_appended(struct lc_archive *a, uint64_t first, size_t n,
+                                  json_t *const *recs, const int *has_key)
+{
+    struct pending me = {first, n, recs, has_key, 0, PTHREAD_COND_INITIALIZER, NULL};
+    pthread_mutex_lock(&a->mu);
+    if (!a->broken) {
+        me.next = a->pending;
+        a->pending = &me;
+        index_ready(a);
+        while (!me.done)
+            pthread_cond_wait(&me.cv, &a->mu);
+    }
+    enum lc_err err = a->broken ? LC_EIO : LC_OK;
+    pthread_mutex_unlock(&a->mu);
+    pthread_cond_destroy(&me.cv);
     return err;
 }
 
 enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *recs, size_t n,
                               uint64_t *first, struct lc_errinfo *e)
 {
-    struct lc_seglog_rec *lr = calloc(n ? n : 1, sizeof *lr);
-    uint8_t(*keys)[32] = calloc(n ? n : 1, 32);
-    int *has_key = calloc(n ? n : 1, sizeof *has_key);
+    size_t m = n ? n : 1;
+    struct lc_seglog_rec *lr = calloc(m, sizeof *lr);
+    uint8_t(*keys)[32] = calloc(m, 32);
+    int *has_key = calloc(m, sizeof *has_key);
     enum lc_err err = lr && keys && has_key ? LC_OK : LC_ENOMEM;
-    int64_t now = lc_time_now();
-    size_t built = 0;
+    char at[LC_TIME_STRLEN];
+    lc_time_format(lc_time_now(), at);
     uint64_t idx = 0;
-    for (; err == LC_OK && built < n; built++) {
+    for (size_t i = 0; err == LC_OK && i < n; i++) {
         char *bytes = NULL;
-        err = canonical(recs[built], now, keys[built], &bytes, &has_key[built], e);
+        err = canonical(recs[i], at, keys[i], &bytes, &has_key[i], e);
         if (err == LC_OK)
-            lr[built] = (struct lc_seglog_rec){bytes, strlen(bytes),
-                                               has_key[built] ? keys[built] : NULL};
-        else
-            built--;
+            lr[i] = (struct lc_seglog_rec){bytes, strlen(bytes), has_key[i] ? keys[i] : NULL};
     }
     if (err == LC_OK && n)
         err = lc_seglog_append(a->log, lr, n, &idx);
     if (err == LC_OK && n) {
-        /* the log handed out indexes; the index must take them in that
-         * order, whichever appender gets the lock first */
-        pthread_mutex_lock(&a->mu);
-        for (size_t i = 0; i < n && err == LC_OK; i++) {
-            while (!a->broken && a->nmeta != idx + i)
-                pthread_cond_wait(&a->turn, &a->mu);
-            if (a->broken) {
-                err = LC_EIO;
-                break;
-            }
-            json_t *rec = json_loadb(lr[i].data, lr[i].len, 0, NULL);
-            err = rec ? lc_archive_index(a, idx + i, rec, has_key[i]) : LC_ENOMEM;
-            json_decref(rec);
-            if (err != LC_OK) /* the record is durable but unindexed: stop */
-                a->broken = 1;
-        }
-        pthread_cond_broadcast(&a->turn);
-        pthread_mutex_unlock(&a->mu);
-        if (err != LC_OK)
+        /* the index reads type, ts and non-personal data members: the
+         * caller's record has the same ones as the bytes */
+        if (index_appended(a, idx, n, recs, has_key) != LC_OK)
             err = lc_fail(e, LC_EIO, "archive_failed", "",
                           "the archive's index failed; restart to rebuild it");
         else if (first)
@@ -303,7 +348,7 @@ enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *recs, size_t 
     for (size_t i = 0; i < n && lr; i++)
         free((void *)lr[i].data);
     if (keys)
-        sodium_memzero(keys, (n ? n : 1) * 32);
+        sodium_memzero(keys, m * 32);
     free(keys);
     free(has_key);
     free(lr);
@@ -556,7 +601,6 @@ enum lc_err lc_archive_open(const char *dir, const char *origin, unsigned checkp
     }
     pthread_mutex_init(&a->mu, NULL);
     pthread_mutex_init(&a->cp_mu, NULL);
-    pthread_cond_init(&a->turn, NULL);
     snprintf(a->dir, sizeof a->dir, "%s/archive", dir);
     snprintf(a->origin, sizeof a->origin, "%s", origin ? origin : "livecomply/archive");
     if (mkdir_p(dir, 0750) != 0 || mkdir_p(a->dir, 0750) != 0) {
@@ -602,7 +646,6 @@ void lc_archive_close(struct lc_archive *a)
     lc_signer_free(a->signer);
     lc_archive_index_cleanup(a);
     free(a->cp_note);
-    pthread_cond_destroy(&a->turn);
     pthread_mutex_destroy(&a->cp_mu);
     pthread_mutex_destroy(&a->mu);
     free(a);

@@ -54,6 +54,18 @@ struct strtab {
     size_t nslot;
 };
 
+/* One appender's records, durable, waiting to enter the index in log
+ * order (lc_archive_append). */
+struct pending {
+    uint64_t first;
+    size_t n;
+    json_t *const *recs; /* canonical records */
+    const int *has_key;
+    int done;            /* indexed (or the index broke) */
+    pthread_cond_t cv;   /* its appender waits here */
+    struct pending *next;
+};
+
 struct lc_archive {
     char dir[4096];
     struct lc_seglog *log;
@@ -62,7 +74,9 @@ struct lc_archive {
     char origin[256];
     pthread_mutex_t mu; /* the index below */
     pthread_mutex_t cp_mu; /* cp_size, cp_note and the checkpoints file */
-    pthread_cond_t turn; /* appenders index their records in log order */
+    struct pending *pending; /* appenders' records not yet indexed: whoever
+                                holds mu indexes every one that is next in
+                                log order, then wakes its appender */
     int broken;          /* the index could not take a record: appends fail
                             (LC_EIO) until a restart rebuilds it */
     struct strtab strs;

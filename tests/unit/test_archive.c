@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "archive/archive.h"
+#include "archive/archive_int.h"
 #include "core/time.h"
 
 static char dir[256];
@@ -387,6 +388,64 @@ static void test_verify_dir_finds_the_bad_record_and_open_detects_rollback(void 
                      LC_ECORRUPT);
     assert_non_null(strstr(report, "checkpoint"));
 }
+/* Every leaf is the record in jansson's canonical form (compact, keys
+ * sorted), with exactly {at, data, sealed?, ts, type}, data without its
+ * personal members, and the sealed box holding exactly those. */
+static void test_leaves_are_canonical_records(void **state)
+{
+    static const char *datas[] = {
+        "{\"room_id\":\"r1\",\"z\":1,\"a\":[1,2.5,{\"y\":null,\"x\":true}]}",
+        "{\"room_id\":\"r1\",\"text\":\"\u4e2d\u6587 \\\" \\\\ \\n \\u0001 /\",\"user_id\":\"u9\"}",
+        "{\"order_id\":\"o\\t1\",\"buyer_id\":42,\"phone\":[\"1\",\"2\"],\"amount\":0.1}",
+        "{}",
+        "{\"nickname\":{\"b\":1,\"a\":2},\"\u00e9\":\"\u2028\",\"room_id\":\"r2\"}",
+    };
+    struct lc_archive *a = open_archive();
+    for (size_t i = 0; i < sizeof datas / sizeof *datas; i++) {
+        json_t *d = json_loads(datas[i], 0, NULL);
+        assert_non_null(d);
+        json_t *rec = json_pack("{s:s, s:s, s:O}", "type", "t\"1", "ts", "2026-01-01T00:00:00Z",
+                                "data", d);
+        struct lc_errinfo e = {0};
+        uint64_t idx = 0;
+        assert_int_equal(lc_archive_append(a, &rec, 1, &idx, &e), LC_OK);
+        uint8_t *raw = NULL;
+        size_t n = 0;
+        assert_int_equal(lc_seglog_read(a->log, idx, &raw, &n), LC_OK);
+        json_t *back = json_loadb((const char *)raw, n, 0, NULL);
+        assert_non_null(back);
+        char *again = json_dumps(back, JSON_COMPACT | JSON_SORT_KEYS);
+        assert_int_equal(strlen(again), n);
+        assert_memory_equal(again, raw, n);
+        size_t keys = json_object_get(back, "sealed") ? 5 : 4;
+        assert_int_equal(json_object_size(back), keys);
+        assert_string_equal(json_string_value(json_object_get(back, "type")), "t\"1");
+        json_t *pii = json_object(), *plain = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach(d, k, v) json_object_set(lc_archive_personal(k) ? pii : plain, k, v);
+        assert_true(json_equal(json_object_get(back, "data"), plain));
+        uint8_t key[32];
+        if (json_object_size(pii)) {
+            json_t *opened = NULL;
+            assert_int_equal(lc_seglog_key(a->log, idx, key), LC_OK);
+            assert_int_equal(lc_archive_open_sealed(back, key, &opened), LC_OK);
+            assert_true(json_equal(opened, pii));
+            json_decref(opened);
+        } else {
+            assert_null(json_object_get(back, "sealed"));
+            assert_int_equal(lc_seglog_key(a->log, idx, key), LC_ENOTFOUND);
+        }
+        json_decref(pii);
+        json_decref(plain);
+        free(again);
+        json_decref(back);
+        free(raw);
+        json_decref(rec);
+        json_decref(d);
+    }
+    lc_archive_close(a);
+}
 
 struct appender {
     struct lc_archive *a;
@@ -440,6 +499,25 @@ static void test_concurrent_appends_are_all_indexed(void **state)
         json_decref(b);
     }
     assert_int_equal(total, 16 * 40);
+    /* the index built while appending equals the one rebuilt from the log */
+    json_t *before = json_array(), *after = json_array();
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) {
+            lc_archive_close(a);
+            a = open_archive();
+        }
+        for (int i = 0; i < 16; i++) {
+            char g[32];
+            json_t *r = NULL;
+            struct lc_errinfo e = {0};
+            snprintf(g, sizeof g, i < 3 ? "room:rc%d@2026-01-01" : "order:oc%d-39", i);
+            assert_int_equal(lc_archive_retention(a, g, 0, &r, &e), LC_OK);
+            json_array_append_new(pass ? after : before, r);
+        }
+    }
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
     lc_archive_close(a);
 }
 
@@ -467,6 +545,7 @@ int main(void)
             test_verify_dir_finds_the_bad_record_and_open_detects_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_appends_are_all_indexed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_leaves_are_canonical_records, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
