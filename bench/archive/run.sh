@@ -210,7 +210,7 @@ print("%-9s %12.0f %9.1f   (one writer thread, %s records per lc_seglog_append c
                              med(a["appends_per_s"] / b["rows_per_s"] for a, b in zip(sh, sq64))))
 f = load("wake-floor")
 print("%-9s %12.0f   (64 threads that only sleep on a futex and are woken in one batch, no I/O: the"
-      " ceiling for 64 blocking writers here; %.2f us CPU per wakeup, %.2f CPUs busy)"
+      " ceiling for 64 writers that each block on one record at a time; %.2f us CPU per wakeup, %.2f CPUs busy)"
       % ("wake only", f["wakeups_per_s"], f["cpu_us_per_wakeup"], f["cpus_busy"]))
 print()
 print("64 writers, records per call swept (SQLite: 64 writers, the same rows per transaction):")

@@ -43,6 +43,7 @@ static void wait_while(_Atomic unsigned *w, unsigned v)
 
 static void *sleeper(void *arg)
 {
+    (void)arg;
     unsigned seen = 0;
     for (;;) {
         wait_while(&round_word, seen);
