@@ -35,7 +35,7 @@ import re
 import sys
 import unicodedata
 
-VERSION = "2026.11.27"
+VERSION = "2026.11.28"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "rules")
 
@@ -76,6 +76,7 @@ B = {
     "contact_phone": M21 + "第（五）项；" + M26 + "第三十一条第二款；《个人信息保护法》第十条；"
                      "平台规则：禁止在直播间发布联系方式引导站外交易",
     "insult": "《民法典》第一千零二十四条；《治安管理处罚法》（2012年修正）第四十二条第（二）项；" + M21 + "第（六）项",
+    "currency": "《刑法》第一百七十二条（持有、使用假币）；《中国人民银行法》第十九条；" + M21 + "第（七）项",
     "threat": "《治安管理处罚法》（2012年修正）第四十二条第（一）项；《民法典》第一千零二十四条；" + M21 + "第（六）项",
     "doxxing": "《个人信息保护法》第十条；《治安管理处罚法》（2012年修正）第四十二条第（六）项；" + M21 + "第（六）项",
     "slur": "《治安管理处罚法》（2012年修正）第四十七条；《民法典》第一千零二十四条；" + M21 + "第（六）项",
@@ -113,6 +114,7 @@ SUBCODE = {
     "drugs": "DRG", "documents": "DOC", "invoices": "TAX", "surveillance": "SPY",
     "exam_cheating": "EXM", "personal_data": "PII", "wildlife": "WLD", "insult": "INS",
     "threat": "THR", "doxxing": "DOX", "slur": "SLR", "defamation": "DEF", "contact_details": "PAT",
+    "counterfeit_currency": "MONEY", "sexual_harassment": "SEX",
 }
 
 
@@ -137,8 +139,27 @@ class Pack:
 
     def add(self, rule):
         rule.category = self.category
+        # 帐 is written for 账 (帐户, 帐号, 转帐), and OpenCC's t2s turns
+        # 帳 into 帐: a literal with 账 also matches its 帐 form
+        for field in ("literals", "allows"):
+            have = getattr(rule, field)
+            have += [x.replace("账", "帐") for x in have if "账" in x and x.replace("账", "帐") not in have]
         self.rules.append(rule)
         return rule
+
+    def more(self, prefix, sub, label, basis, terms, severity, action, exempt=(), boundary=None):
+        """A family added after the first release: ids PREFIX-SUB-NNNN, so the
+        older ids never move.  terms as in family()."""
+        for i, t in enumerate(terms, 1):
+            opts = {}
+            if isinstance(t, tuple):
+                t, opts = t
+            lits = ([t] if t else []) if isinstance(t, str) else list(t)
+            self.add(Rule("%s-%s-%04d" % (prefix, sub, i), opts.get("label", label),
+                          opts.get("severity", severity), opts.get("action", action),
+                          opts.get("basis", basis), lits, opts.get("patterns", ()),
+                          opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note"),
+                          opts.get("boundary", boundary), opts.get("repeat", False)))
 
     def family(self, prefix, label, basis, terms, severity, action, exempt=(), start=1):
         """terms: a list of str, or (literal or [literals], dict(overrides)).
@@ -428,6 +449,13 @@ rules that block (Advertising Law Arts. 16-18 and 24).""")
     edu_allow = {"保分": ["保分数"], "稳过": []}
     p.family("EDU", "education_claim", B["education"],
              [(t, {"allow": edu_allow.get(t, ())}) for t in edu], "high", "block")
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("ABS", "PY", "absolute", B["absolute"],
+           ["zuidi", "zuidijia", "quanwangzuidi", "hangyediyi", "diyipinpai", "quanqiudiyi", "guojiaji",
+            "shijieji", "dingji", "zuijia", "wanneng", "jipin"], "medium", "review",
+           exempt=ex, boundary="word")
     return p
 
 
@@ -576,6 +604,14 @@ innocent uses (an official 复刻 re-issue, a 原单号 order number).""")
                 uniq.append(l)
         p.add(Rule("CF-%s-EN" % slug, "brand", "high", "review", B["counterfeit"], uniq,
                    note="%s in English" % cn))
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("CF", "PY", "jargon", B["counterfeit"],
+           ["gaofang", "fuke", "ahuo", "yuandanhuo", "fangpai", "duiban", "jingfang", "fangkuan",
+            "chaoa", "gongchangfuke"], "high", "review", boundary="word")
+    # a copy named as such (这是某牌的仿款)
+    p.more("CF", "MORE", "jargon", B["counterfeit"], ["仿款", "仿版", "山寨版"], "high", "review")
     return p
 
 
@@ -628,6 +664,12 @@ Block.""")
                         "allow": slots_allow})]
     p.family("GAM", "gambling", B["gambling"], [t if isinstance(t, tuple) else (t, {}) for t in money],
              "critical", "block", start=len(zh) + len(en) + len(more) + 1)
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("GAM", "PY", "gambling", B["gambling"],
+           ["baijiale", "xiazhu", "duchang", "dubo", "bocai", "zhenrenheguan", "shangfenxiafen", "shangxiafen",
+            "longhudou", "duqiu", "touzhu"], "critical", "block", boundary="word")
     return p
 
 
@@ -673,6 +715,20 @@ below are those mechanics and the jargon of known schemes.  Block.""")
                note="recruit N people to recoup the fee"))
     p.add(Rule("PYR-%04d" % (n + 1), "pyramid_selling", "high", "review", B["pyramid"],
                ["mlm", "mlm team"], boundary="word", note="multi-level marketing, abbreviated"))
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("PYR", "PY", "pyramid_selling", B["pyramid"],
+           ["larentou", "xiaxian", "fazhanxiaxian", "ruhuifei", "rumenfei", "chuanxiao", "cengjifanli",
+            "zijinpan", "tuanduijichou"], "critical", "block", boundary="word")
+    # paying to join and pay by level (入会费, 三级分佣, 层层返利)
+    p.more("PYR", "MORE", "pyramid_selling", B["pyramid"],
+           ["入会费", "层层返利", "层层返佣", "多级分佣", "多级返利",
+            ("发展代理", {"severity": "high", "action": "review",
+                      "note": "recruiting agents is also lawful distribution: review"}),
+            ("分佣层级", {"patterns": [r"\d%s%s" % (lv, pay) for lv in ("级", "层", "代", "level", "levels")
+                                   for pay in ("返利", "返佣", "分佣", "提成", "分润")]})],
+           "critical", "block")
     return p
 
 
@@ -708,7 +764,8 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
          "a warning that quotes the scam (防骗提醒：凡是让你私下转账的都是骗子)",
          ["防骗", "防诈", "谨防", "警惕", "反诈", "切勿", "千万不要", "凡是让你", "凡是要你", "提防",
           # "do not give anyone the code": a warning about the phishing terms
-          "不要提供", "请勿提供", "不要向", "不要告诉", "不要透露", "不会索要", "不会向你索要"]),
+          "不要提供", "请勿提供", "不要向", "不要告诉", "不要透露", "不会索要", "不会向你索要",
+          "不要私下", "别私下", "勿私下", "不要转账", "别转账"]),
     ]
     p.family("FRD", "scam", B["fraud"], [(t, {"allow": scam_allow.get(t, ())}) for t in scam],
              "critical", "block", exempt=["anti_fraud_notice"])
@@ -741,6 +798,20 @@ forbidden (电子商务法 Art. 17; 网络直播营销管理办法 Art. 18(4); �
     p.add(Rule("FRD-SCM-%04d" % (n_scam + 1), "scam", "critical", "block", B["fraud"],
                patterns=[r"send\d{1,5}get\d{2,6}", r"转\d{1,5}回\d{2,6}"],
                note="money flip: send a little, get ten times back", exempt=["anti_fraud_notice"]))
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("FRD", "PY", "scam", B["fraud"],
+           ["wenzhuanbupei", "wenzhuan", "shuadan", "shuadanfanli", "shazhupan", "paofen", "baobenbaoxi"],
+           "critical", "block", exempt=["anti_fraud_notice"], boundary="word")
+    # an advance fee before a prize or a refund (先付99元手续费就发货), and
+    # money sent to "unfreeze" or "activate" an account
+    p.more("FRD", "MORE", "scam", B["fraud"],
+           ["转账解冻", "解冻奖金", "激活账户", "转账激活", "先转账",
+            ("先付费领奖", {"patterns": [r"先%s\d{1,6}元?%s" % (v, fee) for v in ("付", "交", "转")
+                                    for fee in ("手续费", "保证金", "激活费", "解冻费", "税费", "邮费")]
+                                   + [r"先转账?\d{1,6}元?%s" % w for w in ("解冻", "激活")]})],
+           "critical", "block", exempt=["anti_fraud_notice"])
     return p
 
 
@@ -816,6 +887,16 @@ Art. 18(7); 直播电商监督管理办法 Art. 33(3)).  Block.""")
     ]
     for prefix, label, basis, severity, terms in groups:
         p.family(prefix, label, B[basis], terms, severity, "block")
+    # counterfeit money (刑法 Art. 172)
+    p.more("CTB", "MONEY", "counterfeit_currency", B["currency"],
+           ["假币", "假钞", "高仿币", "仿真币", "冥币当真", "counterfeit money", "fake banknotes"],
+           "critical", "block")
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("CTB", "PY", "contraband", B["guns"],
+           ["qiangzhi", "jiabi", "jiachao", "daikaifapiao", "代开fapiao", "fapiaodaikai", "haluoyin",
+            "yaotouwan", "glock"], "critical", "block", boundary="word")
     return p
 
 
@@ -894,7 +975,9 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
         ("anti_fraud_notice", "cancel", 2,
          "a reminder that warns against the diversion (不要私下加微信转账，谨防诈骗)",
          ["不要私下", "切勿私下", "请勿私下", "禁止私下", "严禁私下", "千万别私下", "谨防诈骗", "谨防受骗",
-          "谨防上当", "防骗提醒", "防诈提醒", "反诈提醒"]),
+          "谨防上当", "防骗提醒", "防诈提醒", "反诈提醒",
+          # the host telling viewers not to: 别私聊, 别加微信, 不支持私下交易
+          "别私", "别加", "不要加", "勿加", "不要私聊", "不支持私下", "不做私下", "不接受私下"]),
     ]
     # "dm me" and "pm me" are left out: without spaces and with repeats
     # collapsed they are "dme" and "pme", inside "send me" and "help me".
@@ -919,6 +1002,15 @@ normalised text (lower case, no spaces or punctuation, digits folded), so
             "加line", "加赖", "加我赖", "加tg", "加我tg", "tg号", "tg群"]
     p.family("CON", "diversion", B["contact"], [t if isinstance(t, tuple) else (t, {}) for t in apps],
              "high", "review", exempt=af, start=n)
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("CON", "PY", "diversion", B["contact"],
+           ["weixin", "weixinhao", "jiawei", "weixin号", "qqhao", "koukou号"], "high", "review",
+           boundary="word")
+    p.more("CON", "MORE", "diversion", B["contact"],
+           ["line账号", "line号", "加我line", "联系我微信", "联系微信", "私聊微信", "私信微信", "私讯",
+            ("", {"patterns": [r"vx[a-z0-9_]{6,20}"], "boundary": "word", "note": "vx and an id (WeChat ids are 6-20 characters)"})], "high", "review")
     return p
 
 
@@ -985,6 +1077,17 @@ rules here: a room must never shield unfavourable reviews (Art. 21 of the
     defam = ["别家都是假货", "其他家都是假的", "别家都是骗子", "友商都是垃圾", "别家都是高仿", "某家都是假货",
              "同行都是骗子", "他家卖假货", "other sellers are fake", "competitors are scammers"]
     p.family("HAR", "defamation", B["defamation"], defam, "medium", "review")
+    # Hanyu Pinyin of the core terms (GaoFang, LaRenTou): written in Latin
+    # letters to slip past Chinese terms.  Word-bounded: inside an English
+    # word they are something else.
+    p.more("HAR", "PY", "insult", B["insult"],
+           ["shabi", "naocan", "zhizhang", "caonima", "nimasile"], "medium", "review", boundary="word")
+    # soliciting the host or a viewer for sex
+    p.more("HAR", "SEX", "sexual_harassment", B["insult"],
+           ["多少钱一晚", "一晚多少钱", "陪睡", "约炮", "陪我一晚", "穿这么骚", "裸聊",
+            "how much for a night"], "high", "review")
+    p.more("HAR", "MORE", "threat", B["threat"],
+           ["我知道你住", "我知道你家", ("kill you", {"boundary": "word"}), "find you and"], "high", "review")
     return p
 
 
