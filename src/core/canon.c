@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SMALL_OBJECT 32 /* members sorted on the stack up to this many */
+#define SMALL_OBJECT 16 /* members sorted on the stack up to this many (small: up to
+                         LC_CANON_MAX_DEPTH frames may be live) */
 
 static int grow(struct lc_canon *b, size_t more)
 {

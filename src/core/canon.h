@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define LC_CANON_MAX_DEPTH 256
+#define LC_CANON_MAX_DEPTH 2048 /* as jansson's parser: anything it parses fits */
 
 struct lc_canon {
     char *buf; /* NUL-terminated after every successful append */

@@ -106,7 +106,7 @@ static json_t *random_value(int depth)
     }
     default: {
         json_t *o = json_object();
-        for (size_t i = next() % 40; i > 0; i--) { /* past the 32 sorted on the stack */
+        for (size_t i = next() % 40; i > 0; i--) { /* past the 16 sorted on the stack */
             json_t *k = random_string();
             json_object_setn_new(o, json_string_value(k), json_string_length(k),
                                  random_value(depth + 1));
@@ -149,6 +149,32 @@ static void filtered_object(void **state)
     json_decref(o);
 }
 
+/* anything jansson's parser accepts (2,047 nested arrays) is written; one
+ * level more and jansson refuses to parse it */
+static void as_deep_as_jansson_parses(void **state)
+{
+    (void)state;
+    for (int depth = LC_CANON_MAX_DEPTH - 1; depth <= LC_CANON_MAX_DEPTH; depth++) {
+        char *text = malloc(2 * (size_t)depth + 2);
+        size_t n = 0;
+        for (int i = 0; i < depth; i++)
+            text[n++] = '[';
+        text[n++] = '7';
+        for (int i = 0; i < depth; i++)
+            text[n++] = ']';
+        text[n] = '\0';
+        json_t *v = json_loads(text, 0, NULL);
+        if (depth < LC_CANON_MAX_DEPTH) {
+            assert_non_null(v);
+            same_as_jansson(v);
+        } else {
+            assert_null(v);
+        }
+        json_decref(v);
+        free(text);
+    }
+}
+
 static void too_deep(void **state)
 {
     (void)state;
@@ -171,6 +197,7 @@ int main(void)
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(random_documents),
         cmocka_unit_test(filtered_object),
+        cmocka_unit_test(as_deep_as_jansson_parses),
         cmocka_unit_test(too_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
