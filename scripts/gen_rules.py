@@ -147,34 +147,31 @@ class Pack:
         self.rules.append(rule)
         return rule
 
-    def more(self, prefix, sub, label, basis, terms, severity, action, exempt=(), boundary=None):
-        """A family added after the first release: ids PREFIX-SUB-NNNN, so the
-        older ids never move.  terms as in family()."""
-        for i, t in enumerate(terms, 1):
-            opts = {}
-            if isinstance(t, tuple):
-                t, opts = t
-            lits = ([t] if t else []) if isinstance(t, str) else list(t)
-            self.add(Rule("%s-%s-%04d" % (prefix, sub, i), opts.get("label", label),
-                          opts.get("severity", severity), opts.get("action", action),
-                          opts.get("basis", basis), lits, opts.get("patterns", ()),
-                          opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note"),
-                          opts.get("boundary", boundary), opts.get("repeat", False)))
-
     def family(self, prefix, label, basis, terms, severity, action, exempt=(), start=1):
         """terms: a list of str, or (literal or [literals], dict(overrides)).
         Ids are PREFIX-NNNN, or PREFIX-SUB-NNNN for labels in SUBCODE."""
         head = prefix + ("-" + SUBCODE[label] if label in SUBCODE else "")
         for i, t in enumerate(terms, start):
-            opts = {}
-            if isinstance(t, tuple):
-                t, opts = t
-            lits = [t] if isinstance(t, str) else list(t)
-            self.add(Rule("%s-%04d" % (head, i), opts.get("label", label),
-                          opts.get("severity", severity), opts.get("action", action),
-                          opts.get("basis", basis), lits, opts.get("patterns", ()),
-                          opts.get("allow", ()), opts.get("exempt", exempt), opts.get("note"),
-                          opts.get("boundary"), opts.get("repeat", False)))
+            self.add(self.term_rule("%s-%04d" % (head, i), t, label, basis, severity, action, exempt))
+
+    def more(self, prefix, sub, label, basis, terms, severity, action, exempt=(), boundary=None):
+        """A family added after the first release: ids PREFIX-SUB-NNNN, so the
+        older ids never move.  terms as in family(); an empty literal makes
+        a rule of patterns only."""
+        for i, t in enumerate(terms, 1):
+            self.add(self.term_rule("%s-%s-%04d" % (prefix, sub, i), t, label, basis, severity,
+                                    action, exempt, boundary))
+
+    @staticmethod
+    def term_rule(rid, t, label, basis, severity, action, exempt, boundary=None):
+        opts = {}
+        if isinstance(t, tuple):
+            t, opts = t
+        lits = ([t] if t else []) if isinstance(t, str) else list(t)
+        return Rule(rid, opts.get("label", label), opts.get("severity", severity),
+                    opts.get("action", action), opts.get("basis", basis), lits,
+                    opts.get("patterns", ()), opts.get("allow", ()), opts.get("exempt", exempt),
+                    opts.get("note"), opts.get("boundary", boundary), opts.get("repeat", False))
 
 
 def most_specific_wins(pack):

@@ -228,9 +228,10 @@ json_t *lc_archive_mask(json_t *v)
 /* Builds the canonical bytes of a caller's {type, ts, data}:
  * {"at","data" (without its personal members),"sealed"?,"ts","type"},
  * keys sorted, compact, as json_dumps(JSON_COMPACT | JSON_SORT_KEYS) would
- * write the record (canon.h).  *bytes is the caller's to free. */
+ * write the record (canon.h).  *bytes (*len bytes, NUL-terminated) is the
+ * caller's to free. */
 static enum lc_err canonical(const json_t *in, const char *at, uint8_t key[32], char **bytes,
-                             int *has_key, struct lc_errinfo *e)
+                             size_t *len, int *has_key, struct lc_errinfo *e)
 {
     const char *type = json_string_value(json_object_get(in, "type"));
     const char *ts = json_string_value(json_object_get(in, "ts"));
@@ -257,10 +258,12 @@ static enum lc_err canonical(const json_t *in, const char *at, uint8_t key[32], 
         err = LC_ENOMEM;
     if (err == LC_OK && b.len > LC_ARCHIVE_MAX_RECORD)
         err = lc_fail(e, LC_ETOOBIG, "too_large", "data", "a record is at most 1 MiB");
-    if (err == LC_OK)
+    if (err == LC_OK) {
         *bytes = b.buf;
-    else
+        *len = b.len;
+    } else {
         free(b.buf);
+    }
     return err;
 }
 
@@ -327,9 +330,10 @@ enum lc_err lc_archive_append(struct lc_archive *a, json_t *const *recs, size_t 
     uint64_t idx = 0;
     for (size_t i = 0; err == LC_OK && i < n; i++) {
         char *bytes = NULL;
-        err = canonical(recs[i], at, keys[i], &bytes, &has_key[i], e);
+        size_t len = 0;
+        err = canonical(recs[i], at, keys[i], &bytes, &len, &has_key[i], e);
         if (err == LC_OK)
-            lr[i] = (struct lc_seglog_rec){bytes, strlen(bytes), has_key[i] ? keys[i] : NULL};
+            lr[i] = (struct lc_seglog_rec){bytes, len, has_key[i] ? keys[i] : NULL};
     }
     if (err == LC_OK && n)
         err = lc_seglog_append(a->log, lr, n, &idx);
