@@ -32,7 +32,8 @@ static const char usage_main[] =
 
 static const char usage_serve[] =
     "usage: livecomply serve [--listen ADDR:PORT] [--data DIR] [--rules PATH] [--threads N]\n"
-    "                        [--policy FILE] [--nginx-control URL] [--notify-url URL] [--demo]\n"
+    "                        [--policy FILE] [--nginx-control URL] [--notify-url URL]\n"
+    "                        [--purge-every SECONDS] [--demo]\n"
     "\n"
     "Runs the API, the console endpoints and the nginx-rtmp hooks until SIGTERM/SIGINT.\n"
     "  --listen ADDR:PORT  IPv4 address and port (default 127.0.0.1:8080)\n"
@@ -43,6 +44,8 @@ static const char usage_serve[] =
     "  --nginx-control URL nginx-rtmp control URL used to cut suspended streams,\n"
     "                      e.g. http://127.0.0.1:8088/control\n"
     "  --notify-url URL    webhook receiving notices to sanctioned subjects (retried)\n"
+    "  --purge-every SECONDS  retention sweep: purge the personal data of records whose\n"
+    "                      retention ended and no hold covers (default 3600; 0: never)\n"
     "  --demo              load a small demo data set if the folder is empty\n";
 
 static const char usage_token[] =
@@ -101,7 +104,8 @@ static int bad_arg(const char *usage, const char *arg)
 
 static int cmd_serve(int argc, char **argv)
 {
-    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0, false, NULL, NULL, NULL, NULL};
+    struct lc_serve_opts o = {"127.0.0.1:8080", "var", 0,    false,
+                              NULL,             NULL,  NULL, NULL, LC_PURGE_EVERY_DEFAULT};
     if (wants_help(argc, argv)) {
         fputs(usage_serve, stdout);
         return 0;
@@ -120,7 +124,16 @@ static int cmd_serve(int argc, char **argv)
             o.nginx_control = v;
         else if ((v = opt(argc, argv, &i, "--notify-url")))
             o.notify_url = v;
-        else if ((v = opt(argc, argv, &i, "--threads"))) {
+        else if ((v = opt(argc, argv, &i, "--purge-every"))) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || *v == '-' || n > LC_PURGE_EVERY_MAX) {
+                fprintf(stderr, "livecomply serve: --purge-every must be 0..%u seconds\n",
+                        LC_PURGE_EVERY_MAX);
+                return 2;
+            }
+            o.purge_every = (unsigned)n;
+        } else if ((v = opt(argc, argv, &i, "--threads"))) {
             o.threads = (unsigned)atoi(v);
             if (o.threads < 1 || o.threads > 256) {
                 fprintf(stderr, "livecomply serve: --threads must be 1..256\n");

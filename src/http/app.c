@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/ticker.h"
+#include "core/time.h"
 #include "http/http.h"
 #include "http/server.h"
 #include "text/text.h"
@@ -36,6 +38,8 @@ enum lc_err lc_data_open_store(const char *dir, struct lc_store **out, char *why
 
 void lc_app_close(struct lc_app *app)
 {
+    if (app)
+        lc_ticker_stop(app->purger); /* it uses the archive and the event log */
     if (!app)
         return;
     lc_enforce_free(app->enforce);
@@ -137,6 +141,37 @@ int lc_app_load_policy(struct lc_app *app, const char *path, const char *control
     lc_registry_set_admission(app->reg, lc_enforce_admit, app->enforce);
     fprintf(stderr, "policy: %s%s\n", lc_policy_version(p),
             control ? "" : " (no --nginx-control: suspensions cannot cut running streams)");
+    return 0;
+}
+
+/* One retention sweep: purges every record whose retention has ended and
+ * that no hold covers (archive.h), and logs what it did. */
+static void purge_tick(void *arg)
+{
+    struct lc_app *app = arg;
+    struct lc_errinfo e = {0};
+    size_t n = 0;
+    enum lc_err err = lc_archive_purge_expired(app->archive, lc_time_now(), "retention-sweep", &n, &e);
+    if (err == LC_OK && n == 0)
+        return;
+    json_t *ev = err == LC_OK
+                     ? json_pack("{s:s, s:I}", "event", "retention.purged", "records", (json_int_t)n)
+                     : json_pack("{s:s, s:s}", "event", "retention.purge_failed", "error",
+                                 e.message[0] ? e.message : lc_err_name(err));
+    lc_log_write(app->events, "archive", ev);
+    json_decref(ev);
+}
+
+/* Starts the retention sweep every seconds (0: none). */
+int lc_app_start_purger(struct lc_app *app, unsigned seconds, char *why, size_t whylen);
+int lc_app_start_purger(struct lc_app *app, unsigned seconds, char *why, size_t whylen)
+{
+    if (!seconds)
+        return 0;
+    if (lc_ticker_start(seconds * 1000u, purge_tick, app, &app->purger) != LC_OK) {
+        snprintf(why, whylen, "cannot start the retention sweep");
+        return -1;
+    }
     return 0;
 }
 

@@ -40,6 +40,7 @@ struct lc_app {
     struct lc_archive *archive;  /* the tamper-evident log of every write */
     struct lc_archiver *archiver; /* the store observer feeding it */
     struct lc_enforce *enforce;  /* measures, or NULL without a policy */
+    struct lc_ticker *purger;    /* the retention sweep, or NULL */
 };
 
 struct lc_req {

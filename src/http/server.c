@@ -226,6 +226,7 @@ int lc_app_load_rules(struct lc_app *app, const char *path, char *why, size_t wh
 int lc_app_load_policy(struct lc_app *app, const char *path, const char *control,
                        const char *notify, char *why, size_t whylen);
 void lc_app_close(struct lc_app *app);
+int lc_app_start_purger(struct lc_app *app, unsigned seconds, char *why, size_t whylen);
 enum lc_err lc_demo_load(struct lc_app *app, const char *dir, const char *listen);
 
 int lc_serve(const struct lc_serve_opts *o)
@@ -256,6 +257,11 @@ int lc_serve(const struct lc_serve_opts *o)
         fprintf(stderr, "livecomply serve: %s\n", why);
         lc_app_close(app);
         return 3;
+    }
+    if (lc_app_start_purger(app, o->purge_every, why, sizeof why) != 0) {
+        fprintf(stderr, "livecomply serve: %s\n", why);
+        lc_app_close(app);
+        return 1;
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     /* handlers block while their decision commits (group commit), so more

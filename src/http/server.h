@@ -20,7 +20,11 @@ struct lc_serve_opts {
     const char *policy;   /* enforcement policy; NULL: ./policy/default.policy if present */
     const char *nginx_control; /* nginx-rtmp control URL for cutting streams, or NULL */
     const char *notify_url;    /* webhook for notices to subjects, or NULL */
+    unsigned purge_every;      /* seconds between retention sweeps; 0 = none */
 };
+
+#define LC_PURGE_EVERY_DEFAULT 3600u
+#define LC_PURGE_EVERY_MAX (30u * 86400u)
 
 /* Blocks until a stop signal; returns a process exit code. */
 int lc_serve(const struct lc_serve_opts *o);
