@@ -10,6 +10,10 @@
  *       records {type, ts, data} (canonical bytes, the personal fields
  *       sealed under a per-record key, the retention index), checkpoints
  *       signed every second as `serve` does.
+ *   bench_archive sweep DATA N
+ *       fills an archive (DATA/archive) to N order records through
+ *       lc_archive_append, then times three retention sweeps
+ *       (lc_archive_purge_expired) over its index: the time appends wait.
  *   bench_archive sqlite PATH BATCH SECONDS
  *       the grouped peer: the same records into SQLite (WAL,
  *       synchronous=FULL), one writer, BATCH rows per transaction.
@@ -252,6 +256,52 @@ static int run_appends(const char *dir, int threads, double seconds, bool keyed,
         lc_archive_close(arc);
     else
         lc_seglog_close(l);
+    return 0;
+}
+
+/* ---- the retention sweep ------------------------------------------------ */
+
+static int run_sweep(const char *dir, uint64_t n)
+{
+    struct lc_archive *a = NULL;
+    char err[256] = "";
+    enum lc_err rc = lc_archive_open(dir, NULL, 0, &a, err, sizeof err);
+    if (rc != LC_OK)
+        die("lc_archive_open", rc, err);
+    json_t *batch[512];
+    double t0 = now();
+    for (uint64_t i = lc_archive_size(a); i < n; i += 512) {
+        for (int j = 0; j < 512; j++) { /* 4 records an order, 997 rooms */
+            char order[32], room[32];
+            snprintf(order, sizeof order, "o%llu", (unsigned long long)(i + (uint64_t)j) / 4);
+            snprintf(room, sizeof room, "r%llu", (unsigned long long)(i + (uint64_t)j) % 997);
+            batch[j] = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:i}}", "type", "order", "ts",
+                                 "2026-11-20T10:00:00Z", "data", "order_id", order, "room_id",
+                                 room, "buyer_id", "b1", "state",
+                                 (i + (uint64_t)j) % 4 == 3 ? "completed" : "paid", "amount", 100);
+        }
+        struct lc_errinfo e = {0};
+        rc = lc_archive_append(a, batch, 512, NULL, &e);
+        for (int j = 0; j < 512; j++)
+            json_decref(batch[j]);
+        if (rc != LC_OK)
+            die("append", rc, e.message);
+    }
+    double built = now() - t0;
+    double ms[3];
+    size_t purged = 0;
+    for (int k = 0; k < 3; k++) {
+        struct lc_errinfo e = {0};
+        t0 = now();
+        rc = lc_archive_purge_expired(a, time(NULL), "bench", &purged, &e);
+        ms[k] = (now() - t0) * 1e3;
+        if (rc != LC_OK)
+            die("purge", rc, e.message);
+    }
+    printf("RESULT {\"records\":%llu,\"build_seconds\":%.1f,\"sweep_ms\":[%.2f,%.2f,%.2f],"
+           "\"purged\":%zu}\n",
+           (unsigned long long)lc_archive_size(a), built, ms[0], ms[1], ms[2], purged);
+    lc_archive_close(a);
     return 0;
 }
 
@@ -636,6 +686,8 @@ int main(int argc, char **argv)
                            false);
     if (argc == 6 && !strcmp(argv[1], "archive"))
         return run_appends(argv[2], atoi(argv[3]), atof(argv[4]), false, atoi(argv[5]), true);
+    if (argc == 4 && !strcmp(argv[1], "sweep"))
+        return run_sweep(argv[2], strtoull(argv[3], NULL, 10));
     if (argc == 5 && !strcmp(argv[1], "sqlite"))
         return run_sqlite(argv[2], atoi(argv[3]), atof(argv[4]));
     if (argc == 6 && !strcmp(argv[1], "sqlite-writers"))
