@@ -3,7 +3,7 @@
 # only when one is missing.  Run as root (or with sudo) on Debian 12.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config libmicrohttpd-dev libjansson-dev
-libsodium-dev libssl-dev libsqlite3-dev libcmocka-dev python3 curl nginx libnginx-mod-rtmp ffmpeg wrk
+libsodium-dev libssl-dev openssl libsqlite3-dev libcmocka-dev python3 curl nginx libnginx-mod-rtmp ffmpeg wrk
 libvectorscan-dev libutf8proc-dev opencc clang-14 libclang-rt-14-dev
 golang-go golang-golang-x-mod-dev"
 missing=""

@@ -69,7 +69,7 @@ fi
 BIN=$WORK/bench_archive
 gcc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
     -I"$ROOT/src" "$HERE/bench_archive.c" "$BUILD/liblc.a" \
-    -lhs -lutf8proc -ljansson -lsodium -lcrypto -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
+    -lhs -lutf8proc -ljansson -lsodium -lssl -lcrypto -lsqlite3 -lmicrohttpd -lpthread -lm -ldl -o "$BIN"
 gcc -O2 -std=c17 -D_GNU_SOURCE -Wall -Wextra "$HERE/wake_floor.c" -lpthread -o "$WORK/wake_floor"
 PIN=()
 [ -z "$TASKSET" ] || PIN=(taskset -c "$TASKSET")

@@ -43,7 +43,8 @@ static const char usage_serve[] =
     "  --policy FILE       enforcement policy (default ./policy/default.policy if present)\n"
     "  --nginx-control URL nginx-rtmp control URL used to cut suspended streams,\n"
     "                      e.g. http://127.0.0.1:8088/control\n"
-    "  --notify-url URL    webhook receiving notices to sanctioned subjects (retried)\n"
+    "  --notify-url URL    webhook (http:// or https://) receiving notices to sanctioned\n"
+    "                      subjects, retried; https uses the system CAs or SSL_CERT_FILE\n"
     "  --purge-every SECONDS  retention sweep: purge the personal data of records whose\n"
     "                      retention ended and no hold covers (default 3600; 0: never)\n"
     "  --demo              load a small demo data set if the folder is empty\n";
