@@ -38,10 +38,9 @@ enum lc_err lc_data_open_store(const char *dir, struct lc_store **out, char *why
 
 void lc_app_close(struct lc_app *app)
 {
-    if (app)
-        lc_ticker_stop(app->purger); /* it uses the archive and the event log */
     if (!app)
         return;
+    lc_ticker_stop(app->purger); /* it uses the archive and the event log */
     lc_enforce_free(app->enforce);
     lc_monitor_free(app->monitor);
     lc_rules_live_free(app->rules);
@@ -151,13 +150,14 @@ static void purge_tick(void *arg)
     struct lc_app *app = arg;
     struct lc_errinfo e = {0};
     size_t n = 0;
-    enum lc_err err = lc_archive_purge_expired(app->archive, lc_time_now(), "retention-sweep", &n, &e);
+    enum lc_err err =
+        lc_archive_purge_expired(app->archive, lc_time_now(), "retention-sweep", &n, &e);
     if (err == LC_OK && n == 0)
         return;
-    json_t *ev = err == LC_OK
-                     ? json_pack("{s:s, s:I}", "event", "retention.purged", "records", (json_int_t)n)
-                     : json_pack("{s:s, s:s}", "event", "retention.purge_failed", "error",
-                                 e.message[0] ? e.message : lc_err_name(err));
+    json_t *ev = err == LC_OK ? json_pack("{s:s, s:I}", "event", "retention.purged", "records",
+                                          (json_int_t)n)
+                              : json_pack("{s:s, s:s}", "event", "retention.purge_failed",
+                                          "error", e.message[0] ? e.message : lc_err_name(err));
     lc_log_write(app->events, "archive", ev);
     json_decref(ev);
 }
