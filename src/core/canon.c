@@ -43,7 +43,7 @@ int lc_canon_raw(struct lc_canon *b, const char *s, size_t n)
     return 0;
 }
 
-/* The escape for byte c, or NULL when it is written as it is. */
+/* The escape for byte c: a quote, a backslash or a control byte. */
 static const char *escape(unsigned char c, char seq[8])
 {
     switch (c) {
@@ -62,8 +62,6 @@ static const char *escape(unsigned char c, char seq[8])
     case '\t':
         return "\\t";
     default:
-        if (c >= 0x20)
-            return NULL;
         snprintf(seq, 8, "\\u%04X", c);
         return seq;
     }
@@ -78,15 +76,15 @@ int lc_canon_string(struct lc_canon *b, const char *s, size_t n)
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        char seq[8];
-        const char *e = c >= 0x20 && c != '"' && c != '\\' ? NULL : escape(c, seq);
-        if (!e) {
+        if (c >= 0x20 && c != '"' && c != '\\') {
             *o++ = (char)c;
-        } else {
-            size_t k = strlen(e);
-            memcpy(o, e, k);
-            o += k;
+            continue;
         }
+        char seq[8];
+        const char *e = escape(c, seq);
+        size_t k = strlen(e);
+        memcpy(o, e, k);
+        o += k;
     }
     *o++ = '"';
     b->len = (size_t)(o - b->buf);
